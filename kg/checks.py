@@ -1,0 +1,51 @@
+"""The checks a build must pass before anything is written: SHACL shapes, whole-graph rules and the
+ontology quality gates. Each returns readable one-line problems naming the offending subject."""
+
+from importlib.resources import files
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from kg import quality, queryfile, resources
+from kg.namespaces import curie
+
+
+def _term(node) -> str:
+    return curie(str(node)) if isinstance(node, (URIRef, ox.NamedNode)) else str(node)
+
+
+def shacl_problems(union: Graph) -> list[str]:
+    """Validate the union graph against ontology/shapes.ttl."""
+    shapes = Graph().parse(resources.shapes_file(), format="turtle")
+    conforms, report, _ = shacl_validate(union, shacl_graph=shapes, inference="none", allow_warnings=True)
+    if conforms:
+        return []
+    lines = set()
+    for result in report.subjects(SH.resultSeverity, SH.Violation):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        where = f" ({curie(str(path))})" if isinstance(path, URIRef) else ""
+        lines.add(f"{_term(focus)}{where}: {message}")
+    return sorted(lines)
+
+
+def rule_problems(store: ox.Store) -> list[str]:
+    """Run every kg/rules/*.rq over the union and turn each row into its `#+ message:` line."""
+    problems = []
+    for rule in queryfile.read_all(Path(str(files("kg.rules")))):
+        results = store.query(rule.text, use_default_graph_as_union=True)
+        names = [v.value for v in results.variables]
+        for row in results:
+            values = {name: _term(row[name]) for name in names}
+            problems.append(rule.meta["message"].format(**values))
+    return problems
+
+
+def quality_problems(ontology: Graph) -> list[str]:
+    """The OOPS!/FOOPS! gates on the T-box; any finding fails the build."""
+    return [f"{f.code} {f.subject and curie(f.subject) + ': '}{f.message}"
+            for f in quality.check_ontology(ontology)]

@@ -1,0 +1,148 @@
+"""The `virtkg` command line. Every failure is one readable line per problem on stderr and a
+non-zero exit; tracebacks only with VIRTKG_DEBUG=1."""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from kg import build as building
+from kg import quality, results
+from kg.errors import VirtkgError
+from kg.namespaces import PREFIXES
+from kg.store import EmbeddedStore, default_out_dir
+
+EXPORT_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
+                  "jsonld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
+DATASET_FORMATS = {"trig", "nquads"}
+
+
+class Cli(click.Group):
+    """Turns VirtkgError into its problem lines; anything unexpected into one line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except VirtkgError as e:
+            for problem in e.problems:
+                click.echo(f"virtkg: {problem}", err=True)
+            ctx.exit(e.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # the reader (head, less) went away: not our failure
+            sys.stderr.close()
+            ctx.exit(0)
+        except Exception as e:  # noqa: BLE001 - last line of defence for a CLI
+            if os.environ.get("VIRTKG_DEBUG"):
+                raise
+            click.echo(f"virtkg: internal error: {type(e).__name__}: {e} (VIRTKG_DEBUG=1 shows more)", err=True)
+            ctx.exit(70)
+
+
+out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path), default=default_out_dir,
+                          show_default="$VIRTKG_BUILD_DIR or ./build", help="Where builds are kept.")
+facts_option = click.option("--facts", "facts_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+                            default=None, help="Read fact files (*.trig) from this folder instead of the packaged ones.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not show progress.")
+
+
+def _progress(quiet: bool):
+    def show(step: str, detail: str, seconds: float) -> None:
+        click.echo(f"  {step:<8} {detail} ({seconds:.2f} s)", err=True)
+    return building._quiet if quiet else show
+
+
+@click.group(cls=Cli)
+@click.version_option(package_name="virtkg")
+def main():
+    """virtkg: the virtualization knowledge graph."""
+
+
+@main.command()
+@out_option
+@facts_option
+@quiet_option
+def build(out_dir, facts_dir, quiet):
+    """Parse, check, reason and write a new build; the previous one stays if anything fails."""
+    target = building.build(out_dir, facts_dir, _progress(quiet))
+    click.echo(f"built {target.name} in {out_dir}")
+
+
+@main.command()
+@facts_option
+@quiet_option
+@click.option("--report", is_flag=True, help="Also print the ontology quality report (OOPS!/FOOPS! checks).")
+def validate(facts_dir, quiet, report):
+    """Run every check of a build and write nothing."""
+    checked = building.check(facts_dir, _progress(quiet))
+    if report:
+        from kg.load import load_sources  # the T-box alone, as the quality gates see it
+        from kg.namespaces import ONTOLOGY_IRI
+        from rdflib import Graph
+        ontology = Graph()
+        for triple in load_sources(facts_dir).dataset.graph(ONTOLOGY_IRI):
+            ontology.add(triple)
+        click.echo(quality.render_report(quality.check_ontology(ontology)))
+    click.echo(f"valid: {len(checked.store)} quads, every check passed")
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a .rq file.")
+@click.option("--format", "fmt", type=click.Choice(results.FORMATS), default="table", show_default=True)
+@out_option
+def query(sparql, query_file, fmt, out_dir):
+    """Run a SPARQL query over the current build (default graph = union of all graphs)."""
+    if bool(sparql) == bool(query_file):
+        raise click.UsageError("give either a query string or -f FILE")
+    text = sparql or query_file.read()
+    click.echo(results.render(EmbeddedStore.open(out_dir).query(text), fmt))
+
+
+@main.command()
+@out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the whole build report as JSON.")
+def stats(out_dir, as_json):
+    """Counts of the current build: triples, graphs, classes, individuals, facts per document."""
+    report = EmbeddedStore.open(out_dir).report
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"build            {report['build_id']} ({report['created']})")
+    for key in ("triples", "classes", "individuals", "inferred_triples"):
+        click.echo(f"{key.replace('_', ' '):<16} {report[key]}")
+    click.echo(f"graphs           {len(report['triples_per_graph'])}")
+    for doc, n in report["facts_per_document"].items():
+        click.echo(f"facts in {doc}     {n}")
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in report["seconds_per_step"].items())
+    click.echo(f"build steps      {steps}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here (atomically) instead of stdout.")
+@out_option
+def export(fmt, output, out_dir):
+    """Export the current build; turtle, jsonld and xml merge all graphs into one."""
+    store = EmbeddedStore.open(out_dir).store
+    if fmt in DATASET_FORMATS:
+        write = lambda out: store.dump(out, format=EXPORT_FORMATS[fmt], prefixes=PREFIXES)
+    else:
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+        write = lambda out: ox.serialize(triples, out, format=EXPORT_FORMATS[fmt], prefixes=PREFIXES)
+    if output is None:
+        write(sys.stdout.buffer)
+        return
+    with tempfile.NamedTemporaryFile(dir=output.parent or ".", prefix=f".{output.name}.", delete=False) as tmp:
+        try:
+            write(tmp)
+            tmp.close()
+            os.replace(tmp.name, output)
+        except BaseException:
+            os.unlink(tmp.name)
+            raise
+    click.echo(f"wrote {output}", err=True)

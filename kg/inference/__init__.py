@@ -1,0 +1,1 @@
+"""Package data: CONSTRUCT queries (.rq) that materialise entailments the reasoner leaves implicit."""

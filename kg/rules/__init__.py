@@ -1,0 +1,1 @@
+"""Package data: whole-graph rule queries (.rq) the build runs before reasoning."""

@@ -1,0 +1,53 @@
+"""The built graph on disk: where builds live, how one is opened, and the store interface the rest of
+virtkg talks to (an embedded Oxigraph store; a remote SPARQL store can implement the same methods)."""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import NoBuildError, QueryError
+
+CURRENT = "current"
+
+
+def default_out_dir() -> Path:
+    """Builds go to $VIRTKG_BUILD_DIR, or ./build in the working directory."""
+    return Path(os.environ.get("VIRTKG_BUILD_DIR", "build"))
+
+
+def current_build(out_dir: Path) -> Path:
+    link = out_dir / CURRENT
+    if not link.exists():
+        raise NoBuildError(f"no build in {out_dir} yet: run `virtkg build` first")
+    return link.resolve()
+
+
+@dataclass
+class EmbeddedStore:
+    """A read-only Oxigraph store of one build; SPARQL's default graph is the union of all graphs."""
+
+    path: Path
+    store: ox.Store
+    report: dict
+
+    @classmethod
+    def open(cls, out_dir: Path) -> "EmbeddedStore":
+        build = current_build(out_dir)
+        report = json.loads((build / "report.json").read_text(encoding="utf-8"))
+        return cls(build, ox.Store.read_only(str(build / "store")), report)
+
+    @property
+    def build_id(self) -> str:
+        return self.report["build_id"]
+
+    def query(self, text: str, **options):
+        options.setdefault("use_default_graph_as_union", True)
+        try:
+            return self.store.query(text, **options)
+        except SyntaxError as e:
+            raise QueryError(f"query does not parse: {e}") from None
+        except OSError as e:
+            raise QueryError(f"query failed: {e}") from None

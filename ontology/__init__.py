@@ -1,0 +1,1 @@
+"""Package data: the virtkg ontology, vocabulary, shapes and mappings (Turtle/TSV files)."""
