@@ -1,0 +1,34 @@
+"""The virtkg HTTP service: one Flask app, one blueprint per surface, wired here and nowhere else."""
+
+from flask import Flask
+from flask_compress import Compress
+from flask_cors import CORS
+
+from api import errors, metrics, sparql
+from api.config import Settings
+from api.service import Service
+
+COMPRESSED = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+              "text/tab-separated-values", "text/turtle", "application/n-triples", "application/rdf+xml",
+              "application/ld+json", "application/json", "text/html", "text/css", "application/javascript"]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(COMPRESS_MIMETYPES=COMPRESSED, COMPRESS_MIN_SIZE=500, COMPRESS_ALGORITHM=["gzip"],
+                      JSON_SORT_KEYS=False)
+    app.extensions["virtkg"] = Service.start(settings)
+    errors.register(app)
+    metrics.install(app)
+    for blueprint in (sparql.blueprint, metrics.blueprint):
+        app.register_blueprint(blueprint)
+
+    @app.route("/healthz")
+    def healthz():
+        return {"status": "ok", "build": app.extensions["virtkg"].build_id}
+
+    Compress(app)
+    CORS(app, resources={r"/sparql": {"origins": "*", "methods": ["GET", "POST"]},
+                         r"/api/*": {"origins": "*", "methods": ["GET"]}})
+    return app

@@ -81,16 +81,16 @@ def check(facts_dir: Path | None = None, progress: Progress = _quiet) -> Checked
     store = _to_store(sources, prov)
     union = _union(store)
 
-    def gate(step: str, problems: list[str]) -> None:
+    def gate(problems: list[str]) -> None:
         if problems:
             raise ValidationError(*problems)
 
-    timer.run("shacl", lambda: gate("shacl", checks.shacl_problems(union)), lambda _: "shapes conform")
-    timer.run("rules", lambda: gate("rules", checks.rule_problems(store)), lambda _: "domains, ranges, disjointness ok")
+    timer.run("shacl", lambda: gate(checks.shacl_problems(union)), lambda _: "shapes conform")
+    timer.run("rules", lambda: gate(checks.rule_problems(store)), lambda _: "domains, ranges, disjointness ok")
     ontology = Graph()
     for s, p, o in sources.dataset.graph(ONTOLOGY_IRI):
         ontology.add((s, p, o))
-    timer.run("quality", lambda: gate("quality", checks.quality_problems(ontology)), lambda _: "no pitfalls")
+    timer.run("quality", lambda: gate(checks.quality_problems(ontology)), lambda _: "no pitfalls")
     inferred = timer.run(
         "reason", lambda: reason.inferred_triples(store, union.serialize(format="nt", encoding="utf-8")),
         lambda t: f"consistent (HermiT), {len(t)} inferred triples")

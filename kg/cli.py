@@ -11,6 +11,7 @@ import click
 import pyoxigraph as ox
 
 from kg import build as building
+from kg import coverage as cover
 from kg import quality, results
 from kg.errors import VirtkgError
 from kg.namespaces import PREFIXES
@@ -120,6 +121,20 @@ def stats(out_dir, as_json):
         click.echo(f"facts in {doc}     {n}")
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in report["seconds_per_step"].items())
     click.echo(f"build steps      {steps}")
+
+
+@main.command()
+@click.option("--docs", "docs_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="Folder of source documents (NNN_<hash>.txt).")
+@click.option("--strict", is_flag=True, help="Exit non-zero if a section has no facts or a heading is unaccounted for.")
+@out_option
+def coverage(docs_dir, strict, out_dir):
+    """Per document and section: facts and resources held, and candidate terms the graph never mentions."""
+    reports = cover.coverage(EmbeddedStore.open(out_dir), docs_dir)
+    click.echo(cover.render(reports))
+    problems = [p for r in reports for p in r.problems]
+    if strict and problems:
+        raise VirtkgError(*problems)
 
 
 @main.command()

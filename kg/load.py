@@ -4,6 +4,7 @@ Structural rules that SHACL cannot see (it has no notion of named graphs) are ch
 every fact sits in a named graph, and a fact file only writes its own document's graphs.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from kg import resources
 from kg.errors import InputError
 from kg.namespaces import ONTOLOGY_IRI, VKGRAPH, VOCABULARY_GRAPH, curie
+
+
+DOCUMENT_FILE = re.compile(r"^(\d{3})(?:-[a-z0-9-]+)?\.trig$")
 
 
 @dataclass
@@ -33,9 +37,8 @@ def _parse(path: Path, target: Graph | Dataset, fmt: str) -> None:
         raise InputError(f"{path}: syntax error: {e}") from None
 
 
-def _document_graph_problems(path: Path, parsed: Dataset) -> tuple[list[URIRef], list[str]]:
+def _document_graph_problems(path: Path, doc: str, parsed: Dataset) -> tuple[list[URIRef], list[str]]:
     """The file's named graphs, and a problem line for each rule it breaks."""
-    doc = path.stem
     own = str(VKGRAPH[doc])
     graphs, problems = [], []
     for g in parsed.graphs():
@@ -54,7 +57,7 @@ def _document_graph_problems(path: Path, parsed: Dataset) -> tuple[list[URIRef],
 
 
 def load_sources(facts_dir: Path | None = None) -> Sources:
-    """Parse ontology, vocabulary and every `NNN.trig` fact file; raise InputError listing all problems."""
+    """Parse ontology, vocabulary and every `NNN[-part].trig` fact file; raise InputError listing all problems."""
     facts_dir = facts_dir or resources.facts_dir()
     ds = Dataset()
     problems: list[str] = []
@@ -74,15 +77,19 @@ def load_sources(facts_dir: Path | None = None) -> Sources:
         problems.append(f"{facts_dir}: no fact files (*.trig)")
     fact_graphs: dict[str, list[URIRef]] = {}
     for path in fact_files:
+        doc = DOCUMENT_FILE.match(path.name)
+        if not doc:
+            problems.append(f"{path}: a fact file's name starts with its document number (NNN.trig or NNN-part.trig)")
+            continue
         parsed = Dataset()
         try:
             _parse(path, parsed, "trig")
         except InputError as e:
             problems.extend(e.problems)
             continue
-        graphs, file_problems = _document_graph_problems(path, parsed)
+        graphs, file_problems = _document_graph_problems(path, doc[1], parsed)
         problems.extend(file_problems)
-        fact_graphs[path.stem] = graphs
+        fact_graphs.setdefault(doc[1], []).extend(graphs)
         for name in graphs:
             target = ds.graph(name)
             for triple in parsed.graph(name):

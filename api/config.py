@@ -1,0 +1,42 @@
+"""Service settings: environment variables with documented defaults (see README, "Settings").
+Per-request parameters may lower a limit, never raise it."""
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+def _env(name: str, default, cast):
+    value = os.environ.get(name)
+    return default if value in (None, "") else cast(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    build_dir: Path             # VIRTKG_BUILD_DIR: where `virtkg build` wrote the graph
+    query_timeout: float        # VIRTKG_QUERY_TIMEOUT: seconds a query may run (the cap; timeout= may lower it)
+    max_query_bytes: int        # VIRTKG_MAX_QUERY_BYTES: longer query texts get 413
+    row_limit: int              # VIRTKG_ROW_LIMIT: rows (or triples) beyond this are cut, and the cut is said
+    query_workers: int          # VIRTKG_QUERY_WORKERS: query processes per server process
+    cache_mb: int               # VIRTKG_CACHE_MB: in-process cache of serialised results; 0 turns it off
+    max_age: int                # VIRTKG_MAX_AGE: Cache-Control max-age, seconds
+    editor_dir: Path            # VIRTKG_EDITOR_DIR: the built YASGUI files (npm package @zazuko/yasgui)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values = {
+            "build_dir": _env("VIRTKG_BUILD_DIR", Path("build"), Path),
+            "query_timeout": _env("VIRTKG_QUERY_TIMEOUT", 10.0, float),
+            "max_query_bytes": _env("VIRTKG_MAX_QUERY_BYTES", 100_000, int),
+            "row_limit": _env("VIRTKG_ROW_LIMIT", 10_000, int),
+            "query_workers": _env("VIRTKG_QUERY_WORKERS", 2, int),
+            "cache_mb": _env("VIRTKG_CACHE_MB", 64, int),
+            "max_age": _env("VIRTKG_MAX_AGE", 300, int),
+            "editor_dir": _env("VIRTKG_EDITOR_DIR", Path("node_modules/@zazuko/yasgui/build"), Path),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]

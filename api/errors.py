@@ -1,0 +1,56 @@
+"""Every HTTP error, in one shape: a status and one line, as JSON or HTML as the client accepts."""
+
+from flask import Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from kg.errors import VirtkgError
+
+
+class ApiError(Exception):
+    """An error the client caused (or must wait out); `status` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status or self.status
+        self.headers = headers or {}
+
+
+def wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"], default="application/json")
+    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+
+
+def respond(status: int, message: str, headers: dict | None = None) -> Response:
+    if wants_html():
+        response = Response(render_template("error.html", status=status, message=message), status,
+                            mimetype="text/html")
+    else:
+        response = jsonify(error=message, status=status)
+        response.status_code = status
+    response.headers.update(headers or {})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register(app) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(e: ApiError):
+        return respond(e.status, e.message, e.headers)
+
+    @app.errorhandler(VirtkgError)
+    def virtkg_error(e: VirtkgError):
+        return respond(400, "; ".join(e.problems))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        headers = dict(e.get_headers()) if e.code == 405 else {}
+        headers.pop("Content-Type", None)
+        return respond(e.code or 500, e.description or e.name, headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        app.logger.exception("unexpected error")
+        return respond(500, "internal error; the server log has the details")

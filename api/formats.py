@@ -1,0 +1,77 @@
+"""The result formats the service speaks, and the choice among them by `format=` or by Accept
+(q-values honoured, through werkzeug's Accept parsing)."""
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+from kg.namespaces import PREFIXES
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    results: ox.QueryResultsFormat | None = None   # for SELECT and ASK
+    rdf: ox.RdfFormat | None = None                 # for CONSTRUCT and DESCRIBE
+    aliases: tuple[str, ...] = ()
+    prefixes: dict = field(default_factory=lambda: PREFIXES, compare=False, hash=False)
+
+    @property
+    def content_type(self) -> str:
+        textual = self.media_type.startswith("text/") or self.media_type.endswith(("json", "xml"))
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+
+SOLUTIONS = [
+    Format("json", "application/sparql-results+json", results=ox.QueryResultsFormat.JSON, aliases=("application/json",)),
+    Format("xml", "application/sparql-results+xml", results=ox.QueryResultsFormat.XML, aliases=("application/xml", "text/xml")),
+    Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", results=ox.QueryResultsFormat.TSV),
+]
+TRIPLES = [
+    Format("turtle", "text/turtle", rdf=ox.RdfFormat.TURTLE, aliases=("ttl", "application/x-turtle")),
+    Format("ntriples", "application/n-triples", rdf=ox.RdfFormat.N_TRIPLES, aliases=("nt", "text/plain")),
+    Format("rdfxml", "application/rdf+xml", rdf=ox.RdfFormat.RDF_XML, aliases=("xml", "application/xml", "text/xml")),
+    Format("jsonld", "application/ld+json", rdf=ox.RdfFormat.JSON_LD, aliases=("json", "application/json")),
+]
+
+
+BY_NAME = {f.name: f for f in SOLUTIONS} | {f"triples:{f.name}": f for f in TRIPLES}
+
+
+def by_name(name: str) -> Format:
+    """The format a job names; jobs carry names because engine format objects do not pickle."""
+    return BY_NAME[name]
+
+
+def job_name(fmt: Format) -> str:
+    return fmt.name if fmt.results is not None else f"triples:{fmt.name}"
+
+
+class NotAcceptable(Exception):
+    """Nothing the client accepts is something we can produce; carries what we can."""
+
+    def __init__(self, offered: list[Format]):
+        super().__init__(", ".join(f.media_type for f in offered))
+        self.offered = offered
+
+
+def choose(offered: list[Format], accept: MIMEAccept, requested: str | None) -> Format:
+    """`format=` (a short name or media type) wins over Accept; no preference means the first offer."""
+    if requested:
+        for f in offered:
+            if requested in (f.name, f.media_type, *f.aliases):
+                return f
+        raise NotAcceptable(offered)
+    if not accept:
+        return offered[0]
+    names = {}
+    for f in offered:
+        for media_type in (f.media_type, *(a for a in f.aliases if "/" in a)):
+            names.setdefault(media_type, f)
+    best = accept.best_match(list(names), default=None)
+    if best is None:
+        raise NotAcceptable(offered)
+    return names[best]

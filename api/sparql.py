@@ -1,0 +1,145 @@
+"""/sparql: the SPARQL 1.1 Protocol for queries (read-only), the service description and the editor."""
+
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
+from rdflib import Graph
+
+from api import formats
+from api.errors import ApiError, wants_html
+from api.executor import Job
+from api.sparql_text import analyse
+from kg import queryfile, resources
+from kg.namespaces import PREFIXES
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+READ_ONLY = "this endpoint is read-only: SPARQL updates are refused"
+
+
+def service():
+    return current_app.extensions["virtkg"]
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise ApiError(f"give the {name} parameter once, not {len(values)} times")
+    return values[0] if values else None
+
+
+def _request_parts() -> tuple[str, list[str], list[str]]:
+    """The query text and the protocol's dataset parameters, from whichever of the three forms was used."""
+    args = request.args
+    if request.method == "GET":
+        query = _single(args.getlist("query"), "query")
+        return query, args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
+    content_type = request.mimetype
+    if content_type == UPDATE_TYPE or (content_type == FORM_TYPE and "update" in request.form):
+        raise ApiError(READ_ONLY, 403)
+    if content_type == FORM_TYPE:
+        form = request.form
+        return (_single(form.getlist("query"), "query"),
+                form.getlist("default-graph-uri") + args.getlist("default-graph-uri"),
+                form.getlist("named-graph-uri") + args.getlist("named-graph-uri"))
+    if content_type == QUERY_TYPE:
+        if "query" in args:
+            raise ApiError("a query sent as application/sparql-query must not also be a query parameter")
+        return (request.get_data(as_text=True), args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
+    raise ApiError(f"POST a query as {FORM_TYPE} or {QUERY_TYPE}, not {content_type or 'no content type'}", 415)
+
+
+def _timeout(settings) -> float:
+    raw = request.values.get("timeout")
+    if raw is None:
+        return settings.query_timeout
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ApiError(f"timeout must be a number of seconds, not {raw!r}") from None
+    if not 0 < value:
+        raise ApiError("timeout must be more than 0 seconds")
+    return min(value, settings.query_timeout)
+
+
+def _check_length(query: str, settings) -> None:
+    size = len(query.encode("utf-8"))
+    if size > settings.max_query_bytes:
+        raise ApiError(f"the query is {size} bytes; the limit is {settings.max_query_bytes}", 413)
+
+
+def _choose(offered):
+    try:
+        return formats.choose(offered, request.accept_mimetypes, request.values.get("format"))
+    except formats.NotAcceptable as e:
+        raise ApiError(f"no acceptable format; this answer is available as: {e}", 406) from None
+
+
+def _cacheable(response: Response, etag: str) -> Response:
+    settings = service().settings
+    response.headers["Vary"] = "Accept"
+    if request.method == "GET":
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = f"public, max-age={settings.max_age}"
+    return response
+
+
+def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    svc = service()
+    settings = svc.settings
+    _check_length(query, settings)
+    analysis = analyse(query)
+    if analysis.form == "UPDATE":
+        raise ApiError(READ_ONLY, 403)
+    if analysis.uses_service:
+        raise ApiError("SERVICE is refused: this endpoint does not make requests to other endpoints")
+    fmt = _choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS)
+    etag = f"{svc.build_id}-{fmt.name}"
+    if request.method == "GET" and etag in request.if_none_match:
+        return _cacheable(Response(status=304), etag)
+    job = Job(query, formats.job_name(fmt), settings.row_limit, tuple(default_graphs), tuple(named_graphs))
+    outcome = svc.answer(job, _timeout(settings))
+    body = outcome.body
+    response = Response(body, content_type=fmt.content_type)
+    if outcome.truncated:
+        response.headers["X-Virtkg-Truncated"] = "true"
+        response.headers["X-Virtkg-Row-Limit"] = str(settings.row_limit)
+        if fmt.name == "json" and body.startswith(b"{"):
+            response.set_data(b'{"truncated":true,"rowLimit":%d,' % settings.row_limit + body[1:])
+    return _cacheable(response, etag)
+
+
+def _example_queries() -> list[queryfile.QueryFile]:
+    return [q for q in queryfile.read_all(resources.queries_dir()) if q.meta.get("example")]
+
+
+def _service_description(fmt) -> Response:
+    svc = service()
+    turtle = render_template("service-description.ttl", endpoint=request.base_url,
+                             graphs=sorted(svc.store.report["triples_per_graph"]))
+    graph = Graph().parse(data=turtle, format="turtle")
+    body = graph.serialize(format={"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}[fmt.name])
+    return _cacheable(Response(body, content_type=fmt.content_type), f"{svc.build_id}-sd-{fmt.name}")
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    query, default_graphs, named_graphs = _request_parts()
+    if query is not None:
+        if not query.strip():
+            raise ApiError("the query is empty")
+        return _answer_query(query, default_graphs, named_graphs)
+    if request.method == "POST":
+        raise ApiError("no query given: send it in the query parameter")
+    if "format" not in request.args and wants_html():
+        examples = _example_queries()
+        return render_template("sparql.html", prefixes=PREFIXES, examples=examples,
+                               examples_json=[{"name": q.meta.get("summary", q.name), "query": q.text} for q in examples],
+                               editor_ready=(service().settings.editor_dir / "yasgui.min.js").is_file())
+    return _service_description(_choose(formats.TRIPLES))
+
+
+@blueprint.route("/sparql/editor/<path:name>")
+def editor_asset(name: str):
+    """The YASGUI build, installed from the npm registry by the set-up command, served from our origin."""
+    return send_from_directory(service().settings.editor_dir.resolve(), name, max_age=86400)

@@ -1,0 +1,1 @@
+"""Package data: SELECT queries (.rq) behind `virtkg coverage`."""
