@@ -1,34 +1,44 @@
 # The two set-up commands of the README, for a fresh machine:
-#   make serve   install everything, build the graph, serve it
+#   make serve   install everything, build the graph, serve it on http://127.0.0.1:8000
 #   make test    install everything, build the graph, run the whole test suite
-# Knobs: PYTHON (the interpreter to make the venv with), VENV (where), VIRTKG_BUILD_DIR (where builds go).
+# Knobs: PYTHON (interpreter for the venv), VENV (where), PORT, VIRTKG_BUILD_DIR (where builds go).
 
 PYTHON ?= python3
 VENV ?= .venv
+PORT ?= 8000
 BIN := $(VENV)/bin
-APT_PACKAGES := default-jre-headless
+EDITOR := node_modules/@zazuko/yasgui/build/yasgui.min.js
 
-.PHONY: serve test build install install-test system-packages
+.PHONY: serve test build install install-test java chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# HermiT (the OWL reasoner) runs on Java; install it from Debian when the machine lacks it.
-system-packages:
-	@command -v java >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends $(APT_PACKAGES); }
+# Debian packages, installed only when missing: Java runs HermiT (the OWL reasoner); Chromium runs the
+# browser tests; npm fetches the query editor.
+java:
+	@command -v java >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends default-jre-headless; }
 
-install: $(BIN)/python system-packages
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
+
+$(EDITOR): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+install: $(BIN)/python java $(EDITOR)
 	$(BIN)/pip install -q -e .
 
-install-test: $(BIN)/python system-packages
+install-test: $(BIN)/python java chromium $(EDITOR)
 	$(BIN)/pip install -q -e '.[test]'
 
 build: install
 	$(BIN)/virtkg build
 
 serve: build
-	$(BIN)/virtkg stats
+	$(BIN)/virtkg serve --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -29,6 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         return {"status": "ok", "build": app.extensions["virtkg"].build_id}
 
     Compress(app)
-    CORS(app, resources={r"/sparql": {"origins": "*", "methods": ["GET", "POST"]},
-                         r"/api/*": {"origins": "*", "methods": ["GET"]}})
+    CORS(app, send_wildcard=True, resources={r"/sparql": {"origins": "*", "methods": ["GET", "POST"]},
+                                             r"/api/*": {"origins": "*", "methods": ["GET"]}})
     return app

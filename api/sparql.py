@@ -110,7 +110,7 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
 
 
 def _example_queries() -> list[queryfile.QueryFile]:
-    return [q for q in queryfile.read_all(resources.queries_dir()) if q.meta.get("example")]
+    return queryfile.read_all(resources.queries_dir())
 
 
 def _service_description(fmt) -> Response:

@@ -41,3 +41,50 @@ def facts_copy(tmp_path) -> Path:
     for path in (ROOT / "kg" / "facts").glob("*.trig"):
         shutil.copy(path, target)
     return target
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real `virtkg serve` on 127.0.0.1, started in its own process and stopped after use."""
+
+    def __init__(self, build: Path, *extra: str, env: dict | None = None):
+        import os
+        import time
+        import urllib.request
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--out", str(build),
+                                         "--port", str(self.port), *extra],
+                                        env={**os.environ, **(env or {})},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read()}")
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("server did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(build_dir):
+    running = Server(build_dir, env={"VIRTKG_QUERY_TIMEOUT": "3", "VIRTKG_ROW_LIMIT": "500"})
+    yield running
+    running.stop()

@@ -1,0 +1,40 @@
+"""The query editor in headless Debian Chromium: it loads from our own origin, runs an example query and
+shows the result table, with no console errors and no request to any other host."""
+
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM, "Debian's chromium must be installed (the test set-up command installs it)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def test_editor_runs_an_example_query_and_shows_results(server, browser):
+    page = browser.new_page()
+    problems, hosts = [], set()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    page.goto(server.url + "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=20_000)
+    page.get_by_role("tab", name="Hypervisors by type", exact=False).click()
+    assert "vkg:Type1Hypervisor" in page.evaluate("window.virtkgYasgui.getTab().getQuery()")
+    page.locator(".tabPanel.active .yasqe_queryButton").click()
+    page.wait_for_selector(".tabPanel.active .yasr table tbody tr", timeout=20_000)
+    cells = page.locator(".tabPanel.active .yasr table tbody").inner_text()
+    assert "KVM" in cells and "Type 1 hypervisor" in cells
+    assert problems == []
+    assert hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
+    page.close()
