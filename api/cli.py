@@ -2,31 +2,13 @@
 (kg never imports api; this module composes the two)."""
 
 import os
+import sys
 import tempfile
 
 import click
 
 from api.config import Settings
 from kg.cli import main, out_option
-
-
-class _Gunicorn:
-    """Run the app under gunicorn's own arbiter, configured from here rather than a config file."""
-
-    @staticmethod
-    def run(options: dict) -> None:
-        from gunicorn.app.base import BaseApplication
-
-        class Application(BaseApplication):
-            def load_config(self):
-                for key, value in options.items():
-                    self.cfg.set(key, value)
-
-            def load(self):
-                from api import create_app
-                return create_app()
-
-        Application().run()
 
 
 @main.command()
@@ -47,9 +29,13 @@ def serve(host, port, production, workers, threads, out_dir):
         from api import create_app
         create_app(settings).run(host=host, port=port, threaded=True)
         return
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="virtkg-metrics-"))
-    _Gunicorn.run({"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-                   "timeout": int(settings.query_timeout) + 30, "keepalive": 5, "accesslog": None})
+    # A fresh interpreter, so that prometheus_client starts in multiprocess mode in every worker.
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+           or tempfile.mkdtemp(prefix="virtkg-metrics-")}
+    os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+                               "--timeout", str(int(settings.query_timeout) + 30), "--keep-alive", "5",
+                               "api:create_app()"], env)
 
 
 if __name__ == "__main__":
