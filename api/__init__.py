@@ -4,7 +4,7 @@ from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
 
-from api import errors, metrics, sparql
+from api import canned_api, errors, metrics, sparql
 from api.config import Settings
 from api.service import Service
 
@@ -16,12 +16,12 @@ COMPRESSED = ["application/sparql-results+json", "application/sparql-results+xml
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(COMPRESS_MIMETYPES=COMPRESSED, COMPRESS_MIN_SIZE=500, COMPRESS_ALGORITHM=["gzip"],
-                      JSON_SORT_KEYS=False)
+    app.config.update(COMPRESS_MIMETYPES=COMPRESSED, COMPRESS_MIN_SIZE=500, COMPRESS_ALGORITHM=["gzip"])
+    app.json.sort_keys = False
     app.extensions["virtkg"] = Service.start(settings)
     errors.register(app)
     metrics.install(app)
-    for blueprint in (sparql.blueprint, metrics.blueprint):
+    for blueprint in (sparql.blueprint, canned_api.blueprint, metrics.blueprint):
         app.register_blueprint(blueprint)
 
     @app.route("/healthz")

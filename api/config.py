@@ -2,7 +2,7 @@
 Per-request parameters may lower a limit, never raise it."""
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -20,7 +20,7 @@ class Settings:
     query_workers: int          # VIRTKG_QUERY_WORKERS: query processes per server process
     cache_mb: int               # VIRTKG_CACHE_MB: in-process cache of serialised results; 0 turns it off
     max_age: int                # VIRTKG_MAX_AGE: Cache-Control max-age, seconds
-    editor_dir: Path            # VIRTKG_EDITOR_DIR: the built YASGUI files (npm package @zazuko/yasgui)
+    assets_dir: Path            # VIRTKG_ASSETS_DIR: browser packages from the npm registry (YASGUI, Swagger UI)
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -32,11 +32,15 @@ class Settings:
             "query_workers": _env("VIRTKG_QUERY_WORKERS", 2, int),
             "cache_mb": _env("VIRTKG_CACHE_MB", 64, int),
             "max_age": _env("VIRTKG_MAX_AGE", 300, int),
-            "editor_dir": _env("VIRTKG_EDITOR_DIR", Path("node_modules/@zazuko/yasgui/build"), Path),
+            "assets_dir": _env("VIRTKG_ASSETS_DIR", Path("node_modules"), Path),
         }
         values.update(overrides)
         return cls(**values)
 
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+    @property
+    def editor_dir(self) -> Path:
+        return self.assets_dir / "@zazuko" / "yasgui" / "build"
+
+    @property
+    def api_docs_dir(self) -> Path:
+        return self.assets_dir / "swagger-ui-dist"

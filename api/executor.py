@@ -32,9 +32,11 @@ class PoolBusy(Exception):
 class Job:
     query: str
     format: str          # a name from api.formats, see formats.job_name
-    row_cap: int
+    row_cap: int         # rows (or triples) to return at most; `truncated` says whether more exist
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    offset: int = 0      # rows to skip first, for pages
+    substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,23 +68,19 @@ class _LineSink(io.RawIOBase):
             raise _CapReached
         return len(chunk)
 
-    def kept(self) -> tuple[bytes, bool]:
-        """The first `cap` lines, and whether anything was cut."""
-        if self.lines <= self.cap:
-            return bytes(self.data), False
-        end = -1
-        for _ in range(self.cap):
-            end = self.data.index(b"\n", end + 1)
-        return bytes(self.data[:end + 1]), True
 
-
-def _capped(write, cap: int) -> tuple[bytes, bool]:
-    sink = _LineSink(cap)
+def _page(write, header: bool, offset: int, cap: int) -> tuple[bytes, bool]:
+    """Lines `offset` to `offset + cap` of what the engine writes (after its header line, if any), and
+    whether the engine had more; the engine is stopped one line past the page."""
+    heading = 1 if header else 0
+    sink = _LineSink(heading + offset + cap)
     try:
         write(sink)
     except _CapReached:
         pass
-    return sink.kept()
+    lines = [line + b"\n" for line in bytes(sink.data).split(b"\n")[:-1]]  # complete lines only
+    kept = lines[:heading] + lines[heading + offset:heading + offset + cap]
+    return b"".join(kept), len(lines) > heading + offset + cap
 
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
@@ -92,18 +90,21 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.substitutions:
+        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     results = store.query(job.query, **options)
     fmt = formats.by_name(job.format)
     if isinstance(results, ox.QueryBoolean):
         return Outcome(results.serialize(format=fmt.results))
     if isinstance(results, ox.QuerySolutions):
-        tsv, truncated = _capped(lambda out: results.serialize(out, format=ox.QueryResultsFormat.TSV),
-                                 job.row_cap + 1)  # + 1: the header line
+        tsv, truncated = _page(lambda out: results.serialize(out, format=ox.QueryResultsFormat.TSV),
+                               True, job.offset, job.row_cap)
         if fmt.results == ox.QueryResultsFormat.TSV:
             return Outcome(tsv, truncated)
         solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
         return Outcome(solutions.serialize(format=fmt.results), truncated)
-    nt, truncated = _capped(lambda out: ox.serialize(results, out, format=ox.RdfFormat.N_TRIPLES), job.row_cap)
+    nt, truncated = _page(lambda out: ox.serialize(results, out, format=ox.RdfFormat.N_TRIPLES),
+                          False, job.offset, job.row_cap)
     if fmt.rdf == ox.RdfFormat.N_TRIPLES:
         return Outcome(nt, truncated)
     return Outcome(ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=fmt.rdf,

@@ -38,6 +38,16 @@ TRIPLES = [
 ]
 
 
+# What /api/<query> answers in: a page of rows as plain JSON (the default), CSV, the SPARQL result
+# formats, or an HTML table for browsers. "page" and "html" are made from the engine's SPARQL JSON.
+PAGES = [
+    Format("page", "application/json"),
+    Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV),
+    Format("json", "application/sparql-results+json", results=ox.QueryResultsFormat.JSON),
+    Format("xml", "application/sparql-results+xml", results=ox.QueryResultsFormat.XML),
+    Format("html", "text/html"),
+]
+
 BY_NAME = {f.name: f for f in SOLUTIONS} | {f"triples:{f.name}": f for f in TRIPLES}
 
 

@@ -8,6 +8,7 @@ from api.cache import ResultCache
 from api.config import Settings
 from api.executor import Job, Outcome, PoolBusy, QueryPool, QueryTimeout
 from api.errors import ApiError
+from kg import canned
 from kg.store import EmbeddedStore
 
 
@@ -17,12 +18,15 @@ class Service:
     store: EmbeddedStore
     pool: QueryPool
     cache: ResultCache
+    queries: dict[str, canned.CannedQuery]
+    lookup: canned.Lookup
 
     @classmethod
     def start(cls, settings: Settings) -> "Service":
         store = EmbeddedStore.open(settings.build_dir)
         pool = QueryPool(str(store.path / "store"), settings.query_workers)
-        return cls(settings, store, pool, ResultCache(settings.cache_mb * 1024 * 1024))
+        return cls(settings, store, pool, ResultCache(settings.cache_mb * 1024 * 1024), canned.load_all(),
+                   canned.Lookup(store.query))
 
     @property
     def build_id(self) -> str:

@@ -11,8 +11,8 @@ import click
 import pyoxigraph as ox
 
 from kg import build as building
+from kg import advice, canned, quality, results
 from kg import coverage as cover
-from kg import quality, results
 from kg.errors import VirtkgError
 from kg.namespaces import PREFIXES
 from kg.store import EmbeddedStore, default_out_dir
@@ -102,6 +102,62 @@ def query(sparql, query_file, fmt, out_dir):
         raise click.UsageError("give either a query string or -f FILE")
     text = sparql or query_file.read()
     click.echo(results.render(EmbeddedStore.open(out_dir).query(text), fmt))
+
+
+def _run_canned(out_dir, name: str, args: dict[str, list[str]]):
+    store = EmbeddedStore.open(out_dir)
+    queries = canned.load_all()
+    if name not in queries:
+        raise click.UsageError(f"no query named {name!r}; there are: {', '.join(sorted(queries))}")
+    bound = canned.bind(queries[name], args, canned.Lookup(store.query))
+    return store.query(bound.text, substitutions={ox.Variable(k): v for k, v in bound.substitutions.items()})
+
+
+@main.command()
+@click.argument("name")
+@click.argument("params", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(results.FORMATS), default="table", show_default=True)
+@out_option
+def ask(name, params, fmt, out_dir):
+    """Run a canned query from queries/ with key=value parameters (a key may repeat)."""
+    args: dict[str, list[str]] = {}
+    for param in params:
+        key, sep, value = param.partition("=")
+        if not sep:
+            raise click.UsageError(f"parameters are key=value, not {param!r}")
+        args.setdefault(key, []).append(value)
+    click.echo(results.render(_run_canned(out_dir, name, args), fmt))
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--dimension", help="Only this comparison dimension (a name or CURIE).")
+@out_option
+def compare(a, b, dimension, out_dir):
+    """Compare two technologies dimension by dimension, each value with its source."""
+    args = {"a": [a], "b": [b], **({"dimension": [dimension]} if dimension else {})}
+    solutions = _run_canned(out_dir, "compare", args)
+    columns = ["dimensionLabel", "technologyLabel", "value", "verdict", "source", "disputed"]
+    rows = [[results.cell(row[c]) for c in columns] for row in solutions]
+    click.echo(results.table(["dimension", "technology", "value", "verdict", "source", "disputed"], rows))
+
+
+@main.command()
+@click.option("--need", "needs", multiple=True, required=True,
+              help="A need of the workload: a use case or decision criterion (name, CURIE or IRI); repeat it.")
+@out_option
+def advise(needs, out_dir):
+    """Rank VMs, containers and their hybrids for your needs, with each reason and its source."""
+    solutions = _run_canned(out_dir, "advise", {"need": list(needs)})
+    names = [v.value for v in solutions.variables]
+    rows = [{n: row[n].value for n in names} for row in solutions]
+    lines = []
+    for rank, option in enumerate(advice.rank(rows), 1):
+        lines.append(f"{rank}. {option.label} (score {option.score:+d})")
+        lines += [f"     {'+' if r.stance == 'for' else '-'} {r.need_label:<32} {results.cell(ox.NamedNode(r.source))}"
+                  for r in option.reasons] or ["     no source speaks to these needs for this option"]
+    click.echo("\n".join(lines))
 
 
 @main.command()

@@ -1,0 +1,129 @@
+"""/api: the canned queries of queries/*.rq as a REST API, with pages, formats and OpenAPI docs."""
+
+import json
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
+
+from api import formats
+from api.errors import ApiError
+from api.executor import Job
+from api.openapi import document as openapi_document
+from kg import advice, canned
+from kg.namespaces import curie
+
+blueprint = Blueprint("api", __name__)
+
+PAGING = {"limit", "offset", "format"}
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+
+
+def service():
+    return current_app.extensions["virtkg"]
+
+
+def _query(name: str) -> canned.CannedQuery:
+    query = service().queries.get(name)
+    if query is None:
+        raise ApiError(f"no query named {name!r}; GET /api lists them", 404)
+    return query
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _format(suffix: str | None) -> formats.Format:
+    wanted = suffix or request.args.get("format")
+    if wanted == "json":
+        wanted = "page"  # /api/<name>.json is the plain JSON page; the SPARQL form is format=application/sparql-results+json
+    try:
+        return formats.choose(formats.PAGES, request.accept_mimetypes, wanted)
+    except formats.NotAcceptable as e:
+        raise ApiError(f"no acceptable format; this answer is available as: {e}", 406) from None
+
+
+def _page_url(name: str, suffix: str | None, offset: int) -> str:
+    args = [(k, v) for k, values in request.args.lists() if k != "offset" for v in values] + [("offset", str(offset))]
+    return url_for("api.run", name=name + (f".{suffix}" if suffix else ""), _external=True) + "?" + urlencode(args)
+
+
+def _rows(body: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    data = json.loads(body)
+    columns = data["head"]["vars"]
+    return columns, [{c: b[c]["value"] for c in columns if c in b} for b in data["results"]["bindings"]]
+
+
+@blueprint.route("/api")
+@blueprint.route("/api.json")
+def index():
+    queries = sorted(service().queries.values(), key=lambda q: q.name)
+    listing = [{"name": q.name, "summary": q.summary, "description": q.description, "tags": q.tags,
+                "parameters": [{"name": p.name, "kind": p.kind, "class": p.within, "values": list(p.values),
+                                "default": p.default, "required": p.required, "repeatable": p.repeatable,
+                                "description": p.description} for p in q.params],
+                "url": url_for("api.run", name=q.name, _external=True)} for q in queries]
+    if request.path.endswith(".json") or _format(None).name != "html":
+        return jsonify(queries=listing, openapi=url_for("api.openapi", _external=True))
+    return render_template("api_index.html", queries=queries)
+
+
+@blueprint.route("/api/openapi.json")
+def openapi():
+    return jsonify(openapi_document(service().queries.values(), request.host_url.rstrip("/")))
+
+
+@blueprint.route("/api/docs")
+def docs():
+    return render_template("api_docs.html")
+
+
+@blueprint.route("/api/docs/assets/<path:name>")
+def docs_asset(name: str):
+    """Swagger UI, installed from the npm registry by the set-up command, served from our origin."""
+    return send_from_directory(service().settings.api_docs_dir.resolve(), name, max_age=86400)
+
+
+@blueprint.route("/api/<name>")
+def run(name: str):
+    name, _, suffix = name.partition(".")
+    if suffix and suffix not in ("json", "csv"):
+        raise ApiError(f"unknown suffix .{suffix}; use .json or .csv", 404)
+    svc = service()
+    query = _query(name)
+    args = {k: v for k, v in request.args.lists() if k not in PAGING}
+    bound = canned.bind(query, args, svc.lookup)
+    fmt = _format(suffix or None)
+    ranked = name == "advise"
+    limit = svc.settings.row_limit if ranked else _int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = 0 if ranked else _int("offset", 0, 0, 10_000_000)
+    engine_format = "json" if fmt.name in ("page", "html") else fmt.name
+    job = Job(bound.text, engine_format, limit, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())))
+    outcome = svc.answer(job, svc.settings.query_timeout)
+    next_url = _page_url(name, suffix or None, offset + limit) if outcome.truncated and not ranked else None
+    prev_url = _page_url(name, suffix or None, max(0, offset - limit)) if offset else None
+    links = [f'<{u}>; rel="{rel}"' for u, rel in ((next_url, "next"), (prev_url, "prev")) if u]
+    if fmt.name not in ("page", "html"):
+        response = Response(outcome.body, content_type=fmt.content_type)
+    else:
+        columns, rows = _rows(outcome.body)
+        page = {"query": name, "summary": query.summary, "parameters": bound.values, "columns": columns,
+                "rows": rows, "offset": offset, "limit": limit, "next": next_url, "prev": prev_url}
+        if ranked:
+            page["ranking"] = [o.as_dict(curie) for o in advice.rank(rows)]
+        if fmt.name == "html":
+            response = Response(render_template("api_query.html", query=query, page=page, curie=curie),
+                                content_type=fmt.content_type)
+        else:
+            response = jsonify(page)
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    response.headers["Vary"] = "Accept"
+    response.set_etag(f"{svc.build_id}-{fmt.name}")
+    response.headers["Cache-Control"] = f"public, max-age={svc.settings.max_age}"
+    return response.make_conditional(request)
