@@ -63,7 +63,8 @@ def _normalise_heading(line: str) -> str:
 
 def _split(lines: list[str], headings: list[str]) -> tuple[list[tuple[bool, str]], list[str]]:
     """Cut the text at the declared headings, in order: each section's (found, text), and the
-    Markdown heading lines outside code fences that no section declares."""
+    Markdown heading lines outside code fences that no section declares (the title line is the
+    document itself, not a section)."""
     starts, cursor = [], 0
     for heading in headings:
         index = next((i for i in range(cursor, len(lines)) if _normalise_heading(lines[i]) == heading), None)
@@ -78,10 +79,11 @@ def _split(lines: list[str], headings: list[str]) -> tuple[list[tuple[bool, str]
         end = next((i for i in found if i > index), len(lines))
         texts.append((True, "\n".join(lines[index + 1:end])))
     declared, in_fence, undeclared = set(found), False, []
+    title = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)  # the document's own title
     for i, line in enumerate(lines):
         if line.strip().startswith(FENCE):
             in_fence = not in_fence
-        elif not in_fence and line.startswith("#") and i not in declared:
+        elif not in_fence and line.startswith("#") and i not in declared and i != title:
             undeclared.append(_normalise_heading(line))
     return texts, undeclared
 
