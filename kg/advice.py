@@ -1,6 +1,7 @@
 """Rank virtual machines, containers and their two hybrids for a set of needs, by the reasons the
-sources give. A reason is one section saying that a need favours or disfavours an option; each counts
-once, for (+1) or against (-1). No source speaking about an option is shown as such, not guessed at."""
+sources give. A reason is one section saying that a need favours or disfavours an option. Each need
+gives an option one vote, +1 or -1, by the balance of its reasons, so a need many documents repeat
+does not outweigh one few mention. No source speaking about an option is shown as such, not guessed at."""
 
 from dataclasses import dataclass, field
 
@@ -27,8 +28,16 @@ class Option:
     reasons: list[Reason] = field(default_factory=list)
 
     @property
-    def score(self) -> int:
+    def balance(self) -> int:
         return sum(1 if r.stance == "for" else -1 for r in self.reasons)
+
+    @property
+    def score(self) -> int:
+        """One vote per need, by the sign of that need's reasons."""
+        by_need: dict[str, int] = {}
+        for r in self.reasons:
+            by_need[r.need] = by_need.get(r.need, 0) + (1 if r.stance == "for" else -1)
+        return sum((v > 0) - (v < 0) for v in by_need.values())
 
     def as_dict(self, shorten) -> dict:
         return {"technology": shorten(self.technology), "label": self.label, "score": self.score,
@@ -44,4 +53,4 @@ def rank(rows: list[dict[str, str]]) -> list[Option]:
         option = options[row["technology"]]
         if reason not in option.reasons:
             option.reasons.append(reason)
-    return sorted(options.values(), key=lambda o: (-o.score, -len(o.reasons), o.label))
+    return sorted(options.values(), key=lambda o: (-o.score, -o.balance, o.label))

@@ -6,6 +6,7 @@ graph (IRIs of its own resources), never from what the user typed. A parameter t
 accepts its IRI, CURIE, label or alt label, and must resolve to a resource of the declared class.
 """
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -158,10 +159,13 @@ class Lookup:
         if found:
             raise ParameterError(f"{param.name}={value!r} is ambiguous: it names "
                                  + ", ".join(f"{curie(m.iri)} ({m.label})" for m in found))
-        accepted = ", ".join(m.label for m in members[:SUGGESTIONS])
-        more = f" and {len(members) - SUGGESTIONS} more" if len(members) > SUGGESTIONS else ""
-        raise ParameterError(f"{param.name}={value!r} is not a known {curie(param.within_iri)}; "
-                             f"give an IRI, CURIE or name such as: {accepted}{more}")
+        labels = [m.label for m in members]
+        close = difflib.get_close_matches(value, labels, n=8, cutoff=0.5) or \
+            [m.label for m in members if _norm(value) in _norm(m.label)][:8]
+        shown = close or labels[:SUGGESTIONS]
+        more = f" and {len(labels) - len(shown)} more" if len(labels) > len(shown) else ""
+        raise ParameterError(f"{param.name}={value!r} is not a known {curie(param.within_iri)}; give an IRI, "
+                             f"CURIE or name{', the closest being' if close else ' such as'}: {', '.join(shown)}{more}")
 
 
 # --- binding -----------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from kg.namespaces import curie
 
 
 def _term(node) -> str:
-    return curie(str(node)) if isinstance(node, (URIRef, ox.NamedNode)) else str(node)
+    if isinstance(node, ox.NamedNode):
+        return curie(node.value)
+    return curie(str(node)) if isinstance(node, URIRef) else str(node)
 
 
 def shacl_problems(union: Graph) -> list[str]:

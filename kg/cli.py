@@ -51,6 +51,11 @@ facts_option = click.option("--facts", "facts_dir", type=click.Path(path_type=Pa
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not show progress.")
 
 
+def _echo(text: str) -> None:
+    """Print a rendering once, without adding a blank line after formats that end in their own newline."""
+    click.echo(text, nl=not text.endswith("\n"))
+
+
 def _progress(quiet: bool):
     def show(step: str, detail: str, seconds: float) -> None:
         click.echo(f"  {step:<8} {detail} ({seconds:.2f} s)", err=True)
@@ -101,7 +106,7 @@ def query(sparql, query_file, fmt, out_dir):
     if bool(sparql) == bool(query_file):
         raise click.UsageError("give either a query string or -f FILE")
     text = sparql or query_file.read()
-    click.echo(results.render(EmbeddedStore.open(out_dir).query(text), fmt))
+    _echo(results.render(EmbeddedStore.open(out_dir).query(text), fmt))
 
 
 def _run_canned(out_dir, name: str, args: dict[str, list[str]]):
@@ -126,7 +131,7 @@ def ask(name, params, fmt, out_dir):
         if not sep:
             raise click.UsageError(f"parameters are key=value, not {param!r}")
         args.setdefault(key, []).append(value)
-    click.echo(results.render(_run_canned(out_dir, name, args), fmt))
+    _echo(results.render(_run_canned(out_dir, name, args), fmt))
 
 
 @main.command()
@@ -155,7 +160,7 @@ def advise(needs, out_dir):
     lines = []
     for rank, option in enumerate(advice.rank(rows), 1):
         lines.append(f"{rank}. {option.label} (score {option.score:+d})")
-        lines += [f"     {'+' if r.stance == 'for' else '-'} {r.need_label:<32} {results.cell(ox.NamedNode(r.source))}"
+        lines += [f"     {'+' if r.stance == 'for' else '-'} {r.need_label:<40} {results.cell(ox.NamedNode(r.source))}"
                   for r in option.reasons] or ["     no source speaks to these needs for this option"]
     click.echo("\n".join(lines))
 

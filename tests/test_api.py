@@ -77,7 +77,9 @@ def test_unknown_value_lists_what_is_accepted(server):
     response = api(server, "/api/compare", params={"a": "mainframe"})
     assert response.status_code == 400
     message = response.json()["error"]
-    assert "not a known vkg:Technology" in message and "KVM" in message and "containers" in message
+    assert message.startswith("a='mainframe' is not a known vkg:Technology; give an IRI, CURIE or name such as: ")
+    near = api(server, "/api/compare", params={"a": "Kubernets"}).json()["error"]
+    assert "the closest being: Kubernetes" in near
 
 
 def test_missing_required_value_shows_an_example(server):
