@@ -147,3 +147,54 @@ def test_cli_ask_compare_and_advise(build_dir):
     assert advised.startswith("1. ")
     bad = virtkg("ask", "compare", "a=mainframe", "--out", str(build_dir), check=False)
     assert bad.returncode == 1 and bad.stderr.startswith("virtkg: a='mainframe' is not a known")
+
+
+# --- answers held against the facts ------------------------------------------------------------------
+
+def documents(rows, value):
+    return sorted({r["document"][:3] for r in rows if r["value"] == value})
+
+
+def test_compare_startup_time_keeps_every_source_and_flags_the_disagreement(server):
+    page = api(server, "/api/compare", params={"a": "virtual machines", "b": "containers",
+                                                "dimension": "startup time", "limit": 1000}).json()
+    vms = [r for r in page["rows"] if r["technology"] == VKR + "virtual-machines"]
+    containers = [r for r in page["rows"] if r["technology"] == VKR + "containers"]
+    assert documents(vms, "minutes") == ["001", "002", "003"]
+    assert documents(containers, "milliseconds") == ["000", "001"]
+    assert documents(containers, "seconds") == ["002", "003"]
+    assert all(r["disputed"] == "true" for r in containers if r["value"] in ("milliseconds", "seconds"))
+    assert all(r["source"].startswith("https://w3id.org/virtkg/source/") for r in page["rows"])
+
+
+def test_advise_for_untrusted_code_puts_vm_isolation_first_with_sources(server):
+    page = api(server, "/api/advise", params={"need": "untrusted code"}).json()
+    ranking = page["ranking"]
+    assert ranking[0]["technology"] in ("vkr:virtual-machines", "vkr:vm-isolated-containers")
+    assert ranking[-1]["technology"] == "vkr:containers" and ranking[-1]["score"] < 0
+    assert all(reason["source"].startswith("vks:") for option in ranking for reason in option["for"] + option["against"])
+
+
+def test_advise_takes_several_needs(server):
+    page = api(server, "/api/advise", params=[("need", "untrusted code"), ("need", "rapid scaling")]).json()
+    assert page["parameters"]["need"] == ["vkr:untrusted-code", "vkr:rapid-scaling"]
+    assert page["ranking"][0]["technology"] == "vkr:vm-isolated-containers"
+
+
+def test_hypervisors_by_type_with_makers(server):
+    rows = api(server, "/api/hypervisors", params={"type": "Type 2 hypervisor"}).json()["rows"]
+    makers = {(r["productLabel"], r.get("makerLabel")) for r in rows}
+    assert ("VirtualBox", "Oracle") in makers and ("VMware Workstation", "VMware") in makers
+
+
+def test_disagreements_include_container_startup(server):
+    rows = api(server, "/api/disagreements", params={"technology": "containers", "dimension": "startup time",
+                                                      "limit": 1000}).json()["rows"]
+    pairs = {(r["value"], r["otherValue"]) for r in rows}
+    assert ("milliseconds", "seconds") in pairs
+
+
+def test_timeline_is_ordered_and_dated(server):
+    rows = api(server, "/api/timeline").json()["rows"]
+    years = [int(r["year"]) for r in rows if "year" in r]
+    assert years == sorted(years) and {2007, 2008, 2013} <= set(years)
