@@ -37,6 +37,7 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     offset: int = 0      # rows to skip first, for pages
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+    base_iri: str | None = None  # what relative IRIs in the query resolve against
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _page(write, header: bool, offset: int, cap: int) -> tuple[bytes, bool]:
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
     """Run one job against an open store; raises SyntaxError for a malformed query."""
-    options = {"use_default_graph_as_union": not job.default_graphs}
+    options = {"use_default_graph_as_union": not job.default_graphs, "base_iri": job.base_iri}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:

@@ -31,6 +31,8 @@ def _single(values: list[str], name: str) -> str | None:
 def _request_parts() -> tuple[str, list[str], list[str]]:
     """The query text and the protocol's dataset parameters, from whichever of the three forms was used."""
     args = request.args
+    if "update" in args:
+        raise ApiError(READ_ONLY, 403)
     if request.method == "GET":
         query = _single(args.getlist("query"), "query")
         return query, args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
@@ -45,8 +47,19 @@ def _request_parts() -> tuple[str, list[str], list[str]]:
     if content_type == QUERY_TYPE:
         if "query" in args:
             raise ApiError("a query sent as application/sparql-query must not also be a query parameter")
-        return (request.get_data(as_text=True), args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
+        return (_utf8_body(), args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
     raise ApiError(f"POST a query as {FORM_TYPE} or {QUERY_TYPE}, not {content_type or 'no content type'}", 415)
+
+
+def _utf8_body() -> str:
+    """A query sent directly must be UTF-8 (SPARQL 1.1 Protocol, 2.1.3); anything else is refused, not guessed."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ApiError(f"send the query as UTF-8, not {charset}", 415)
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError("the query is not valid UTF-8") from None
 
 
 def _timeout(settings) -> float:
@@ -97,7 +110,8 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     etag = f"{svc.build_id}-{fmt.name}"
     if request.method == "GET" and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
-    job = Job(query, formats.job_name(fmt), settings.row_limit, tuple(default_graphs), tuple(named_graphs))
+    job = Job(query, formats.job_name(fmt), settings.row_limit, tuple(default_graphs), tuple(named_graphs),
+              base_iri=request.base_url)
     outcome = svc.answer(job, _timeout(settings))
     body = outcome.body
     response = Response(body, content_type=fmt.content_type)

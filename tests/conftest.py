@@ -88,3 +88,22 @@ def server(build_dir):
     running = Server(build_dir, env={"VIRTKG_QUERY_TIMEOUT": "3", "VIRTKG_ROW_LIMIT": "500"})
     yield running
     running.stop()
+
+
+def write_build(out: Path, quads: list) -> Path:
+    """A build folder holding just `quads`, in the layout `virtkg build` writes, for serving test data."""
+    import json
+    import pyoxigraph as ox
+    build = out / "test-build"
+    build.mkdir()
+    store = ox.Store(str(build / "store"))
+    store.extend(quads)
+    store.flush()
+    del store
+    per_graph = {}
+    for q in quads:
+        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "default"
+        per_graph[name] = per_graph.get(name, 0) + 1
+    (build / "report.json").write_text(json.dumps({"build_id": "test-build", "triples_per_graph": per_graph}))
+    (out / "current").symlink_to("test-build")
+    return out
