@@ -1,0 +1,236 @@
+"""SPARQL endpoint benchmark: our server against Oxigraph's server and Virtuoso, on 127.0.0.1.
+
+    .venv/bin/python bench/sparql.py [--build build] [--duration 3] [--concurrency 1,16]
+                                     [--sizes shipped,million] [--servers ours,oxigraph,virtuoso]
+
+The mix is bench/queries/*.rq (label lookup, two-hop join, text FILTER, GROUP BY, DESCRIBE), sent as GET
+?query= by wrk (Debian's package) for --duration seconds per query, server and concurrency. Ours runs in
+production mode (gunicorn) twice, result cache on (repeated queries hit it) and off. The peers load the
+same data: Oxigraph's server (PyPI package `oxigraph`, serve-read-only with --union-default-graph) and
+Virtuoso (Debian's virtuoso-opensource, default graph = all graphs). "million" adds bench/synthetic.py's
+inventory to the shipped graph. What is missing is installed first (pip: oxigraph; apt: wrk, virtuoso).
+Every process and folder it makes is removed at the end.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.serving import free_port, rss_mb, virtkg_server, wait_until_up  # noqa: E402
+from bench.synthetic import quads as synthetic_quads  # noqa: E402
+from kg import queryfile  # noqa: E402
+
+ACCEPT = {"DESCRIBE": "application/n-triples"}
+RESULTS_ACCEPT = "application/sparql-results+json"
+
+
+def ensure_tools() -> None:
+    if not shutil.which("wrk") or not shutil.which("virtuoso-t"):
+        print("installing wrk and virtuoso-opensource from Debian", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "wrk", "virtuoso-opensource"],
+                       check=True, stdout=subprocess.DEVNULL)
+    if not (Path(sys.executable).parent / "oxigraph").exists():
+        print("installing oxigraph (server) from PyPI", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "oxigraph"], check=True)
+
+
+def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path]:
+    """A build folder for `size` and an N-Quads file of the same data (for Virtuoso)."""
+    dump = base / "current" / "dumps" / "virtkg.trig"
+    nquads = workdir / f"{size}.nq"
+    store = ox.Store()
+    store.bulk_load(path=str(dump), format=ox.RdfFormat.TRIG)
+    if size == "million":
+        store.bulk_load(("\n".join(synthetic_quads(5000)) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
+    store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
+    if size == "shipped":
+        return base, nquads
+    build = workdir / "million-build"
+    (build / "m").mkdir(parents=True)
+    disk = ox.Store(str(build / "m" / "store"))
+    disk.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    disk.flush()
+    del disk
+    report = json.loads((base / "current" / "report.json").read_text())
+    report["build_id"] = "million"
+    (build / "m" / "report.json").write_text(json.dumps(report))
+    (build / "current").symlink_to("m")
+    return build, nquads
+
+
+@contextmanager
+def oxigraph_server(build: Path):
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "oxigraph"), "serve-read-only", "--location",
+                                str((build / "current" / "store").resolve()), "--bind", f"127.0.0.1:{port}",
+                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        started = wait_until_up(url + "/query?query=ASK%7B%7D", process)
+        yield url, started, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+DirsAllowed = ., {d}
+NumberOfBuffers = 340000
+MaxDirtyBuffers = 250000
+ServerThreads = 16
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 16
+MaxClientConnections = 32
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+@contextmanager
+def virtuoso_server(nquads: Path, workdir: Path):
+    """A throw-away Virtuoso on its own ports, bulk-loaded with the same quads."""
+    d = workdir / "virtuoso"
+    d.mkdir()
+    shutil.copy(nquads, d / "data.nq")
+    isql, http = free_port(), free_port()
+    (d / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=d, isql=isql, http=http))
+    launched = time.monotonic()
+    process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(d / "virtuoso.ini")], cwd=d,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{http}"
+        wait_until_up(url + "/sparql?query=ASK%7B%7D", process, seconds=120)
+        load = f"ld_dir('{d}', 'data.nq', 'urn:virtkg:default'); rdf_loader_run(); checkpoint;"
+        subprocess.run(["isql-vt", str(isql), "dba", "dba", f"exec={load}"], check=True, stdout=subprocess.DEVNULL,
+                       timeout=900)
+        yield url, time.monotonic() - launched, process
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def wrk(url: str, accept: str, connections: int, seconds: float) -> dict:
+    """Run wrk against one URL; p50/p99 in ms, requests per second, errors (non-2xx and socket errors)."""
+    out = subprocess.run(["wrk", "--latency", "-c", str(connections), "-t", str(min(connections, 2)),
+                          "-d", f"{max(1, round(seconds))}s", "-H", f"Accept: {accept}", url],
+                         capture_output=True, text=True, check=True).stdout
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(pct: str) -> float:
+        value, suffix = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
+        return float(value) * unit[suffix]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return {"p50": latency("50"), "p99": latency("99"), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+            "errors": errors}
+
+
+def endpoint(server: str, base: str) -> str:
+    return base + ("/query" if server == "oxigraph" else "/sparql")
+
+
+def check_answers(urls: dict[str, str], queries) -> None:
+    """Every server gives a non-empty answer to every query, and the same number of rows for SELECTs."""
+    import requests
+    for query in queries:
+        form = "DESCRIBE" if query.text.split("\n", 1)[1].lstrip().startswith("DESCRIBE") else "SELECT"
+        counts = {}
+        for server, url in urls.items():
+            response = requests.get(url, params={"query": query.text}, timeout=60,
+                                    headers={"Accept": ACCEPT.get(form, RESULTS_ACCEPT)})
+            response.raise_for_status()
+            counts[server] = (len(response.json()["results"]["bindings"]) if form == "SELECT"
+                              else len(response.text.strip().splitlines()))
+        if min(counts.values()) == 0 or (form == "SELECT" and len(set(counts.values())) > 1):
+            print(f"  note: {query.name} answers differ in size: {counts}", file=sys.stderr)
+
+
+def run(args) -> list[dict]:
+    queries = queryfile.read_all(ROOT / "bench" / "queries")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="virtkg-bench-") as tmp:
+        for size in args.sizes:
+            workdir = Path(tmp) / size
+            workdir.mkdir()
+            build, nquads = sized_build(args.build, size, workdir)
+            triples = sum(1 for _ in open(nquads, "rb"))
+            servers = {}
+            with ExitStack() as stack:
+                if "ours" in args.servers:
+                    servers["ours, cache on"] = stack.enter_context(virtkg_server(build, 64))
+                    servers["ours, cache off"] = stack.enter_context(virtkg_server(build, 0))
+                if "oxigraph" in args.servers:
+                    servers["oxigraph"] = stack.enter_context(oxigraph_server(build))
+                if "virtuoso" in args.servers:
+                    servers["virtuoso"] = stack.enter_context(virtuoso_server(nquads, workdir))
+                urls = {name: endpoint(name.split(",")[0], url) for name, (url, _, _) in servers.items()}
+                check_answers(urls, queries)
+                for name, (url, started, process) in servers.items():
+                    memory = rss_mb(process.pid)
+                    for query in queries:
+                        form = "DESCRIBE" if "DESCRIBE" in query.text else "SELECT"
+                        target = urls[name] + "?" + urllib.parse.urlencode({"query": query.text})
+                        for c in args.concurrency:
+                            rows.append({"size": size, "triples": triples, "server": name, "query": query.name,
+                                         "concurrency": c, "start_s": round(started, 2), "rss_mb": round(memory),
+                                         **wrk(target, ACCEPT.get(form, RESULTS_ACCEPT), c, args.duration)})
+    return rows
+
+
+def report(rows: list[dict]) -> None:
+    print(f"{'size':<8} {'query':<12} {'c':>3} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'err':>5}"
+          f" {'vs oxigraph':>12} {'vs virtuoso':>12}")
+    index = {(r["size"], r["query"], r["concurrency"], r["server"]): r for r in rows}
+    for r in rows:
+        ratio = lambda peer: (f"{r['rps'] / index[(r['size'], r['query'], r['concurrency'], peer)]['rps']:.2f}x"
+                              if (r["size"], r["query"], r["concurrency"], peer) in index else "-")
+        print(f"{r['size']:<8} {r['query']:<12} {r['concurrency']:>3} {r['server']:<16} {r['p50']:>8.2f} "
+              f"{r['p99']:>8.2f} {r['rps']:>9.0f} {r['errors']:>5} {ratio('oxigraph'):>12} {ratio('virtuoso'):>12}")
+    print()
+    for key in sorted({(r["size"], r["triples"], r["server"], r["start_s"], r["rss_mb"]) for r in rows}):
+        print(f"{key[0]:<8} {key[1]:>8} triples  {key[2]:<16} start {key[3]:>6.2f} s  memory {key[4]:>6} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", type=Path, default=Path(os.environ.get("VIRTKG_BUILD_DIR", "build")))
+    parser.add_argument("--duration", type=int, default=3)
+    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 16])
+    parser.add_argument("--sizes", type=lambda s: s.split(","), default=["shipped", "million"])
+    parser.add_argument("--servers", type=lambda s: s.split(","), default=["ours", "oxigraph", "virtuoso"])
+    parser.add_argument("--json", type=Path, help="Also write the figures here.")
+    args = parser.parse_args()
+    ensure_tools()
+    rows = run(args)
+    report(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
