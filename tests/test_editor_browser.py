@@ -1,5 +1,5 @@
-"""The query editor in headless Debian Chromium: it loads from our own origin, runs an example query and
-shows the result table, with no console errors and no request to any other host."""
+"""The browser pages in headless Debian Chromium: the query editor runs an example query and shows its
+result table, and the API docs list every operation; both load from our own origin only, without errors."""
 
 import shutil
 from urllib.parse import urlparse
@@ -37,4 +37,19 @@ def test_editor_runs_an_example_query_and_shows_results(server, browser):
     assert "KVM" in cells and "Type 1 hypervisor" in cells
     assert problems == []
     assert hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
+    page.close()
+
+
+def test_api_docs_render_from_our_origin(server, browser):
+    page = browser.new_page()
+    problems, hosts = [], set()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    page.goto(server.url + "/api/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/compare" in paths and "/api/advise" in paths
+    assert problems == []
+    assert hosts == {urlparse(server.url).netloc}
     page.close()
