@@ -46,23 +46,28 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def virtkg_server(build: Path, cache_mb: int, workers: int = 2, threads: int = 8):
-    """`virtkg serve --production` on a free port; yields (base URL, start seconds, process)."""
-    port = free_port()
-    env = {**os.environ, "VIRTKG_CACHE_MB": str(cache_mb)}
-    process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--production", "--out", str(build),
-                                "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def running(command: list[str], url: str, probe: str, env: dict | None = None, cwd: Path | None = None,
+            seconds: float = 60):
+    """Start a server process, wait for `url + probe` to answer; yields (url, start seconds, process)."""
+    launched = time.monotonic()
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}"
-        started = wait_until_up(url + "/healthz", process)
-        yield url, started, process
+        wait_until_up(url + probe, process, seconds)
+        yield url, time.monotonic() - launched, process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def virtkg_server(build: Path, cache_mb: int, workers: int = 2, threads: int = 8):
+    """`virtkg serve --production` on a free port."""
+    port = free_port()
+    return running([sys.executable, "-m", "api", "serve", "--production", "--out", str(build), "--port", str(port),
+                    "--workers", str(workers), "--threads", str(threads)], f"http://127.0.0.1:{port}", "/healthz",
+                   env={**os.environ, "VIRTKG_CACHE_MB": str(cache_mb)})
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -29,7 +28,7 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.serving import free_port, rss_mb, virtkg_server, wait_until_up  # noqa: E402
+from bench.serving import free_port, rss_mb, running, virtkg_server  # noqa: E402
 from bench.synthetic import quads as synthetic_quads  # noqa: E402
 from kg import queryfile  # noqa: E402
 
@@ -71,19 +70,11 @@ def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path]:
     return build, nquads
 
 
-@contextmanager
 def oxigraph_server(build: Path):
     port = free_port()
-    process = subprocess.Popen([str(Path(sys.executable).parent / "oxigraph"), "serve-read-only", "--location",
-                                str((build / "current" / "store").resolve()), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        started = wait_until_up(url + "/query?query=ASK%7B%7D", process)
-        yield url, started, process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    return running([str(Path(sys.executable).parent / "oxigraph"), "serve-read-only", "--location",
+                    str((build / "current" / "store").resolve()), "--bind", f"127.0.0.1:{port}",
+                    "--union-default-graph"], f"http://127.0.0.1:{port}", "/query?query=ASK%7B%7D")
 
 
 VIRTUOSO_INI = """[Database]
@@ -113,25 +104,19 @@ MaxQueryExecutionTime = 60
 
 @contextmanager
 def virtuoso_server(nquads: Path, workdir: Path):
-    """A throw-away Virtuoso on its own ports, bulk-loaded with the same quads."""
+    """A throw-away Virtuoso on its own ports, bulk-loaded with the same quads (start time: until it answers)."""
     d = workdir / "virtuoso"
     d.mkdir()
     shutil.copy(nquads, d / "data.nq")
     isql, http = free_port(), free_port()
     (d / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=d, isql=isql, http=http))
-    launched = time.monotonic()
-    process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(d / "virtuoso.ini")], cwd=d,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{http}"
-        wait_until_up(url + "/sparql?query=ASK%7B%7D", process, seconds=120)
+    url = f"http://127.0.0.1:{http}"
+    with running(["virtuoso-t", "+foreground", "+configfile", str(d / "virtuoso.ini")], url,
+                 "/sparql?query=ASK%7B%7D", cwd=d, seconds=120) as (_, started, process):
         load = f"ld_dir('{d}', 'data.nq', 'urn:virtkg:default'); rdf_loader_run(); checkpoint;"
         subprocess.run(["isql-vt", str(isql), "dba", "dba", f"exec={load}"], check=True, stdout=subprocess.DEVNULL,
                        timeout=900)
-        yield url, time.monotonic() - launched, process
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+        yield url, started, process
 
 
 def wrk(url: str, accept: str, connections: int, seconds: float) -> dict:

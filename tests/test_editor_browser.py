@@ -21,12 +21,21 @@ def browser():
         browser.close()
 
 
-def test_editor_runs_an_example_query_and_shows_results(server, browser):
+@pytest.fixture()
+def page(browser, server):
+    """A fresh page that records console errors and every host it contacts."""
     page = browser.new_page()
-    problems, hosts = [], set()
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    page.problems, page.hosts = [], set()
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.on("request", lambda r: page.hosts.add(urlparse(r.url).netloc))
+    yield page
+    assert page.problems == []
+    assert page.hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
+    page.close()
+
+
+def test_editor_runs_an_example_query_and_shows_results(server, page):
     page.goto(server.url + "/sparql")
     page.wait_for_selector(".yasqe .CodeMirror", timeout=20_000)
     page.get_by_role("tab", name="Hypervisors by type", exact=False).click()
@@ -35,21 +44,10 @@ def test_editor_runs_an_example_query_and_shows_results(server, browser):
     page.wait_for_selector(".tabPanel.active .yasr table tbody tr", timeout=20_000)
     cells = page.locator(".tabPanel.active .yasr table tbody").inner_text()
     assert "KVM" in cells and "Type 1 hypervisor" in cells
-    assert problems == []
-    assert hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
-    page.close()
 
 
-def test_api_docs_render_from_our_origin(server, browser):
-    page = browser.new_page()
-    problems, hosts = [], set()
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+def test_api_docs_render_from_our_origin(server, page):
     page.goto(server.url + "/api/docs")
     page.wait_for_selector(".opblock-summary-path", timeout=20_000)
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/compare" in paths and "/api/advise" in paths
-    assert problems == []
-    assert hosts == {urlparse(server.url).netloc}
-    page.close()

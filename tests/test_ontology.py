@@ -1,7 +1,6 @@
 """The ontology on its own: it parses, stays inside OWL 2 DL, keeps the contract's labels, and HermiT
 finds it consistent with every class satisfiable."""
 
-from pathlib import Path
 
 import pytest
 import rdflib
