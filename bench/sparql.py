@@ -121,14 +121,14 @@ def virtuoso_server(nquads: Path, workdir: Path):
 
 def wrk(url: str, accept: str, connections: int, seconds: float) -> dict:
     """Run wrk against one URL; p50/p99 in ms, requests per second, errors (non-2xx and socket errors)."""
-    out = subprocess.run(["wrk", "--latency", "-c", str(connections), "-t", str(min(connections, 2)),
+    out = subprocess.run(["wrk", "--latency", "--timeout", "30s", "-c", str(connections), "-t", str(min(connections, 2)),
                           "-d", f"{max(1, round(seconds))}s", "-H", f"Accept: {accept}", url],
                          capture_output=True, text=True, check=True).stdout
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
     def latency(pct: str) -> float:
-        value, suffix = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
-        return float(value) * unit[suffix]
+        found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)$", out, re.M)
+        return float(found[1]) * unit[found[2]] if found else float("nan")  # no request finished in time
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return {"p50": latency("50"), "p99": latency("99"), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
