@@ -192,8 +192,9 @@ def report(rows: list[dict]) -> None:
           f" {'vs oxigraph':>12} {'vs virtuoso':>12}")
     index = {(r["size"], r["query"], r["concurrency"], r["server"]): r for r in rows}
     for r in rows:
-        ratio = lambda peer: (f"{r['rps'] / index[(r['size'], r['query'], r['concurrency'], peer)]['rps']:.2f}x"
-                              if (r["size"], r["query"], r["concurrency"], peer) in index else "-")
+        def ratio(peer: str) -> str:
+            other = index.get((r["size"], r["query"], r["concurrency"], peer))
+            return f"{r['rps'] / other['rps']:.2f}x" if other and other["rps"] else "-"
         print(f"{r['size']:<8} {r['query']:<12} {r['concurrency']:>3} {r['server']:<16} {r['p50']:>8.2f} "
               f"{r['p99']:>8.2f} {r['rps']:>9.0f} {r['errors']:>5} {ratio('oxigraph'):>12} {ratio('virtuoso'):>12}")
     print()
