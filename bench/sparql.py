@@ -29,7 +29,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.serving import free_port, rss_mb, running, virtkg_server  # noqa: E402
-from bench.synthetic import quads as synthetic_quads  # noqa: E402
+from bench.synthetic import TRIPLES_PER_HOST, quads as synthetic_quads  # noqa: E402
 from kg import queryfile  # noqa: E402
 
 ACCEPT = {"DESCRIBE": "application/n-triples"}
@@ -53,7 +53,8 @@ def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path]:
     store = ox.Store()
     store.bulk_load(path=str(dump), format=ox.RdfFormat.TRIG)
     if size == "million":
-        store.bulk_load(("\n".join(synthetic_quads(5000)) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
+        hosts = 1_000_000 // TRIPLES_PER_HOST
+        store.bulk_load(("\n".join(synthetic_quads(hosts)) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
     store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
     if size == "shipped":
         return base, nquads
