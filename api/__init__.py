@@ -4,7 +4,7 @@ from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
 
-from api import canned_api, errors, metrics, sparql
+from api import canned_api, edge, errors, metrics, sparql
 from api.config import Settings
 from api.service import Service
 
@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["virtkg"] = Service.start(settings)
     errors.register(app)
-    metrics.install(app)
+    metrics.install(app, edge.ENDPOINT)
     for blueprint in (sparql.blueprint, canned_api.blueprint, metrics.blueprint):
         app.register_blueprint(blueprint)
 
@@ -31,4 +31,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     Compress(app)
     CORS(app, send_wildcard=True, resources={r"/sparql": {"origins": "*", "methods": ["GET", "POST"]},
                                              r"/api/*": {"origins": "*", "methods": ["GET"]}})
+    app.wsgi_app = edge.Edge(app.wsgi_app, settings.cache_mb * 1024 * 1024, 3 * settings.max_query_bytes)
     return app

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
 
-from api import formats
+from api import edge, formats
 from api.errors import ApiError
 from api.executor import Job
 from api.openapi import document as openapi_document
@@ -124,6 +124,7 @@ def run(name: str):
     if links:
         response.headers["Link"] = ", ".join(links)
     response.headers["Vary"] = "Accept"
+    request.environ[edge.STORABLE] = True
     response.set_etag(f"{svc.build_id}-{fmt.name}")
     response.headers["Cache-Control"] = f"public, max-age={svc.settings.max_age}"
     return response.make_conditional(request)

@@ -14,10 +14,12 @@ from kg.cli import main, out_option
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--production", is_flag=True, help="Serve with gunicorn: several worker processes, each threaded.")
-@click.option("--workers", default=lambda: min(4, (os.cpu_count() or 1) + 1), show_default="CPUs + 1, at most 4",
-              type=int, help="gunicorn worker processes (--production).")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker (--production).")
+@click.option("--production", is_flag=True,
+              help="Serve with granian: several worker processes, HTTP handled in Rust, each worker threaded.")
+@click.option("--workers", default=lambda: os.cpu_count() or 1, show_default="one per CPU", type=int,
+              help="Server processes (--production); each has its own pool of query processes.")
+@click.option("--threads", default=4, show_default=True, type=int,
+              help="Threads per server process that answer requests (--production).")
 @out_option
 def serve(host, port, production, workers, threads, out_dir):
     """Serve the current build: /sparql, /api, pages, /healthz and /metrics."""
@@ -32,10 +34,11 @@ def serve(host, port, production, workers, threads, out_dir):
     # A fresh interpreter, so that prometheus_client starts in multiprocess mode in every worker.
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR")
            or tempfile.mkdtemp(prefix="virtkg-metrics-")}
-    os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-                               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                               "--timeout", str(int(settings.query_timeout) + 30), "--keep-alive", "5",
-                               "api:create_app()"], env)
+    os.execve(sys.executable, [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory",
+                               "--host", host, "--port", str(port), "--workers", str(workers),
+                               "--blocking-threads", str(threads), "--respawn-failed-workers",
+                               "--workers-kill-timeout", str(int(settings.query_timeout) + 30),
+                               "api:create_app"], env)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
-"""Prometheus metrics. Under gunicorn every worker process writes to PROMETHEUS_MULTIPROC_DIR and
-/metrics merges them; a single process reports its own registry."""
+"""Prometheus metrics. In production every worker process writes to PROMETHEUS_MULTIPROC_DIR and
+/metrics merges them; a single process reports its own registry. Requests are counted at the edge
+(api.edge), so answers from the response store are counted like the rest."""
 
 import os
 import time
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import REGISTRY, multiprocess
 
 REQUESTS = Counter("virtkg_requests_total", "HTTP requests answered", ["endpoint", "method", "status"])
 LATENCY = Histogram("virtkg_request_seconds", "Time to answer an HTTP request", ["endpoint"],
                     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-CACHE = Counter("virtkg_result_cache_total", "Result cache lookups", ["result"])
+CACHE = Counter("virtkg_result_cache_total", "Storable answers served from the response store (hit) or made (miss)",
+                ["result"])
 TIMEOUTS = Counter("virtkg_query_timeouts_total", "Queries stopped at their time limit")
 
 blueprint = Blueprint("metrics", __name__)
@@ -26,14 +28,13 @@ def metrics_page():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def install(app) -> None:
-    @app.before_request
-    def start_timer():
-        g.started = time.perf_counter()
+def record(endpoint: str, method: str, status: str, started: float) -> None:
+    REQUESTS.labels(endpoint, method, status).inc()
+    LATENCY.labels(endpoint).observe(time.perf_counter() - started)
 
-    @app.after_request
-    def record(response):
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        LATENCY.labels(endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
-        return response
+
+def install(app, endpoint_key: str) -> None:
+    """Name each request by its route (a bounded label set) for the edge to count it under."""
+    @app.before_request
+    def name_endpoint():
+        request.environ[endpoint_key] = request.url_rule.rule if request.url_rule else "unmatched"

@@ -1,10 +1,9 @@
-"""What the HTTP surfaces share: the open build, the query workers, the result cache and the metrics.
+"""What the HTTP surfaces share: the open build, the query workers and the canned queries.
 Views ask this object for answers; none of them touches the store or the workers directly."""
 
 from dataclasses import dataclass
 
 from api import metrics
-from api.cache import ResultCache
 from api.config import Settings
 from api.executor import Job, Outcome, PoolBusy, QueryPool, QueryTimeout
 from api.errors import ApiError
@@ -17,7 +16,6 @@ class Service:
     settings: Settings
     store: EmbeddedStore
     pool: QueryPool
-    cache: ResultCache
     queries: dict[str, canned.CannedQuery]
     lookup: canned.Lookup
 
@@ -25,7 +23,7 @@ class Service:
     def start(cls, settings: Settings) -> "Service":
         store = EmbeddedStore.open(settings.build_dir)
         pool = QueryPool(str(store.path / "store"), settings.query_workers)
-        return cls(settings, store, pool, ResultCache(settings.cache_mb * 1024 * 1024), canned.load_all(),
+        return cls(settings, store, pool, canned.load_all(),
                    canned.Lookup(store.query))
 
     @property
@@ -33,20 +31,12 @@ class Service:
         return self.store.build_id
 
     def answer(self, job: Job, timeout: float) -> Outcome:
-        """From the cache if this build answered it before; else from a worker, within `timeout`."""
-        key = (self.build_id, job)
-        outcome = self.cache.get(key)
-        if outcome is not None:
-            metrics.CACHE.labels("hit").inc()
-            return outcome
-        metrics.CACHE.labels("miss").inc()
+        """From a worker, within `timeout` (repeated requests are answered at the edge, api.edge)."""
         try:
-            outcome = self.pool.run(job, timeout)
+            return self.pool.run(job, timeout)
         except QueryTimeout:
             metrics.TIMEOUTS.inc()
             raise ApiError(f"the query ran past its time limit of {timeout:g} s and was stopped", 503,
                            {"Retry-After": "1"}) from None
         except PoolBusy:
             raise ApiError("the server is busy; try again shortly", 503, {"Retry-After": "1"}) from None
-        self.cache.put(key, outcome)
-        return outcome

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 from rdflib import Graph
 
-from api import formats
+from api import edge, formats
 from api.errors import ApiError, wants_html
 from api.executor import Job
 from api.sparql_text import analyse
@@ -89,7 +89,9 @@ def _choose(offered):
 
 
 def _cacheable(response: Response, etag: str) -> Response:
+    """Headers for an answer that only the build can change; the edge may store it and replay it."""
     settings = service().settings
+    request.environ[edge.STORABLE] = True
     response.headers["Vary"] = "Accept"
     if request.method == "GET":
         response.set_etag(etag)

@@ -3,6 +3,7 @@ error status, caching and concurrency."""
 
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -12,6 +13,8 @@ import pytest
 import rdflib
 import requests
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
+
+from conftest import Server
 
 TYPE1 = ("PREFIX vkg: <https://w3id.org/virtkg/ontology/> "
          "SELECT ?product WHERE { ?product a vkg:Type1Hypervisor } ORDER BY ?product")
@@ -231,6 +234,41 @@ def test_conditional_get_is_304_on_a_matching_etag(server):
     assert again.status_code == 304 and again.content == b""
     other = sparql(server, params={"query": TYPE1, "format": "csv"}, headers={"If-None-Match": etag})
     assert other.status_code == 200, "another representation has another ETag"
+
+
+def test_repeated_requests_are_replayed_exactly_by_the_edge(server):
+    query = f"{TYPE1} # edge {time.monotonic()}"
+    first = sparql(server, params={"query": query}, headers={"Accept": "text/csv"})
+    again = sparql(server, params={"query": query}, headers={"Accept": "text/csv"})
+    assert (first.headers["X-Virtkg-Cache"], again.headers["X-Virtkg-Cache"]) == ("miss", "hit")
+    assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    other = sparql(server, params={"query": query}, headers={"Accept": "application/sparql-results+xml"})
+    assert other.headers["X-Virtkg-Cache"] == "miss" and other.text.startswith("<?xml")
+    held = sparql(server, params={"query": query}, headers={"Accept": "text/csv", "If-None-Match": first.headers["ETag"]})
+    assert held.status_code == 304 and held.content == b"" and held.headers["X-Virtkg-Cache"] == "hit"
+    posted = [sparql(server, method="POST", data=query.encode(), headers={"Content-Type": "application/sparql-query"})
+              for _ in range(2)]
+    assert [p.headers["X-Virtkg-Cache"] for p in posted] == ["miss", "hit"] and posted[0].content == posted[1].content
+    hits = re.search(r'virtkg_result_cache_total\{result="hit"\} (\S+)', requests.get(server.url + "/metrics").text)
+    assert float(hits.group(1)) >= 3
+
+
+def test_with_the_store_off_every_answer_is_made_afresh(build_dir):
+    unstored = Server(build_dir, env={"VIRTKG_CACHE_MB": "0"})
+    try:
+        answers = [sparql(unstored, params={"query": TYPE1}) for _ in range(2)]
+        assert [a.status_code for a in answers] == [200, 200] and answers[0].content == answers[1].content
+        assert all("X-Virtkg-Cache" not in a.headers for a in answers)
+        assert 'virtkg_result_cache_total{result="hit"}' not in requests.get(unstored.url + "/metrics").text
+    finally:
+        unstored.stop()
+
+
+def test_errors_are_never_replayed(server):
+    for _ in range(2):
+        response = sparql(server, params={"query": "SELECT ?x WHERE { ?x"})
+        assert response.status_code == 400 and "X-Virtkg-Cache" not in response.headers
 
 
 def test_responses_are_gzipped_when_asked(server):
