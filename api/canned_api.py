@@ -43,7 +43,7 @@ def _format(suffix: str | None) -> formats.Format:
     if wanted == "json":
         wanted = "page"  # /api/<name>.json is the plain JSON page; the SPARQL form is format=application/sparql-results+json
     try:
-        return formats.choose(formats.PAGES, request.accept_mimetypes, wanted)
+        return formats.choose(formats.PAGES, request.headers.get("Accept"), wanted)
     except formats.NotAcceptable as e:
         raise ApiError(f"no acceptable format; this answer is available as: {e}", 406) from None
 

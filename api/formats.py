@@ -2,9 +2,11 @@
 (q-values honoured, through werkzeug's Accept parsing)."""
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from kg.namespaces import PREFIXES
 
@@ -24,29 +26,29 @@ class Format:
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
 
 
-SOLUTIONS = [
+SOLUTIONS = (
     Format("json", "application/sparql-results+json", results=ox.QueryResultsFormat.JSON, aliases=("application/json",)),
     Format("xml", "application/sparql-results+xml", results=ox.QueryResultsFormat.XML, aliases=("application/xml", "text/xml")),
     Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV),
     Format("tsv", "text/tab-separated-values", results=ox.QueryResultsFormat.TSV),
-]
-TRIPLES = [
+)
+TRIPLES = (
     Format("turtle", "text/turtle", rdf=ox.RdfFormat.TURTLE, aliases=("ttl", "application/x-turtle")),
     Format("ntriples", "application/n-triples", rdf=ox.RdfFormat.N_TRIPLES, aliases=("nt", "text/plain")),
     Format("rdfxml", "application/rdf+xml", rdf=ox.RdfFormat.RDF_XML, aliases=("xml", "application/xml", "text/xml")),
     Format("jsonld", "application/ld+json", rdf=ox.RdfFormat.JSON_LD, aliases=("json", "application/json")),
-]
+)
 
 
 # What /api/<query> answers in: a page of rows as plain JSON (the default), CSV, the SPARQL result
 # formats, or an HTML table for browsers. "page" and "html" are made from the engine's SPARQL JSON.
-PAGES = [
+PAGES = (
     Format("page", "application/json"),
     Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV),
     Format("json", "application/sparql-results+json", results=ox.QueryResultsFormat.JSON),
     Format("xml", "application/sparql-results+xml", results=ox.QueryResultsFormat.XML),
     Format("html", "text/html"),
-]
+)
 
 BY_NAME = {f.name: f for f in SOLUTIONS} | {f"triples:{f.name}": f for f in TRIPLES}
 
@@ -63,13 +65,16 @@ def job_name(fmt: Format) -> str:
 class NotAcceptable(Exception):
     """Nothing the client accepts is something we can produce; carries what we can."""
 
-    def __init__(self, offered: list[Format]):
+    def __init__(self, offered: tuple[Format, ...]):
         super().__init__(", ".join(f.media_type for f in offered))
         self.offered = offered
 
 
-def choose(offered: list[Format], accept: MIMEAccept, requested: str | None) -> Format:
-    """`format=` (a short name or media type) wins over Accept; no preference means the first offer."""
+@lru_cache(maxsize=1024)
+def choose(offered: tuple[Format, ...], accept_header: str | None, requested: str | None) -> Format:
+    """`format=` (a short name or media type) wins over Accept; no preference means the first offer.
+    Clients send few distinct Accept headers, so the choice is remembered rather than parsed again."""
+    accept = parse_accept_header(accept_header, MIMEAccept)
     if requested:
         for f in offered:
             if requested in (f.name, f.media_type, *f.aliases):

@@ -83,7 +83,7 @@ def _check_length(query: str, settings) -> None:
 
 def _choose(offered):
     try:
-        return formats.choose(offered, request.accept_mimetypes, request.values.get("format"))
+        return formats.choose(offered, request.headers.get("Accept"), request.values.get("format"))
     except formats.NotAcceptable as e:
         raise ApiError(f"no acceptable format; this answer is available as: {e}", 406) from None
 
