@@ -62,11 +62,11 @@ def running(command: list[str], url: str, probe: str, env: dict | None = None, c
             process.kill()
 
 
-def virtkg_server(build: Path, cache_mb: int, workers: int = 2, threads: int = 8):
-    """`virtkg serve --production` on a free port."""
+def virtkg_server(build: Path, cache_mb: int):
+    """`virtkg serve --production`, with its default workers and threads, on a free port."""
     port = free_port()
-    return running([sys.executable, "-m", "api", "serve", "--production", "--out", str(build), "--port", str(port),
-                    "--workers", str(workers), "--threads", str(threads)], f"http://127.0.0.1:{port}", "/healthz",
+    return running([sys.executable, "-m", "api", "serve", "--production", "--out", str(build), "--port", str(port)],
+                   f"http://127.0.0.1:{port}", "/healthz",
                    env={**os.environ, "VIRTKG_CACHE_MB": str(cache_mb)})
 
 

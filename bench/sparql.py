@@ -1,11 +1,13 @@
 """SPARQL endpoint benchmark: our server against Oxigraph's server and Virtuoso, on 127.0.0.1.
 
-    .venv/bin/python bench/sparql.py [--build build] [--duration 3] [--concurrency 1,16]
+    .venv/bin/python bench/sparql.py [--build build] [--duration 3] [--requests 100000] [--concurrency 1,16]
                                      [--sizes shipped,million] [--servers ours,oxigraph,virtuoso]
 
 The mix is bench/queries/*.rq (label lookup, two-hop join, text FILTER, GROUP BY, DESCRIBE), sent as GET
-?query= by wrk (Debian's package) for --duration seconds per query, server and concurrency. Ours runs in
-production mode (gunicorn) twice, result cache on (repeated queries hit it) and off. The peers load the
+?query= by wrk (Debian's package) per query, server and concurrency, for --duration seconds or
+--requests requests, whichever ends first (bench/limit.lua). The label lookup and the DESCRIBE are about
+the resource bench/params/resource.rq picks from the data. Ours runs in production mode (granian) twice,
+response store on (repeated queries are replayed) and off (every request runs its query). The peers load the
 same data: Oxigraph's server (PyPI package `oxigraph`, serve-read-only with --union-default-graph) and
 Virtuoso (Debian's virtuoso-opensource, default graph = all graphs). "million" adds bench/synthetic.py's
 inventory to the shipped graph. What is missing is installed first (pip: oxigraph; apt: wrk, virtuoso).
@@ -29,11 +31,13 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.serving import free_port, rss_mb, running, virtkg_server  # noqa: E402
-from bench.synthetic import TRIPLES_PER_HOST, quads as synthetic_quads  # noqa: E402
+from api.sparql_text import analyse  # noqa: E402
+from bench.synthetic import quads as synthetic_quads  # noqa: E402
 from kg import queryfile  # noqa: E402
 
 ACCEPT = {"DESCRIBE": "application/n-triples"}
 RESULTS_ACCEPT = "application/sparql-results+json"
+MILLION = 1_000_000
 
 
 def ensure_tools() -> None:
@@ -46,18 +50,18 @@ def ensure_tools() -> None:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "oxigraph"], check=True)
 
 
-def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path]:
-    """A build folder for `size` and an N-Quads file of the same data (for Virtuoso)."""
+def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path, ox.Store]:
+    """A build folder for `size`, an N-Quads file of the same data (for Virtuoso), and the data in memory."""
     dump = base / "current" / "dumps" / "virtkg.trig"
     nquads = workdir / f"{size}.nq"
     store = ox.Store()
     store.bulk_load(path=str(dump), format=ox.RdfFormat.TRIG)
     if size == "million":
-        hosts = 1_000_000 // TRIPLES_PER_HOST
-        store.bulk_load(("\n".join(synthetic_quads(hosts)) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
+        grown = "\n".join(synthetic_quads(MILLION - len(store))) + "\n"
+        store.bulk_load(grown.encode(), format=ox.RdfFormat.N_QUADS)
     store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
     if size == "shipped":
-        return base, nquads
+        return base, nquads, store
     build = workdir / "million-build"
     (build / "m").mkdir(parents=True)
     disk = ox.Store(str(build / "m" / "store"))
@@ -68,7 +72,20 @@ def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path]:
     report["build_id"] = "million"
     (build / "m" / "report.json").write_text(json.dumps(report))
     (build / "current").symlink_to("m")
-    return build, nquads
+    return build, nquads, store
+
+
+def bind_resource(queries: list, store: ox.Store) -> list:
+    """The mix with each `#+ example` line of a query about ?resource bound to the resource that
+    bench/params/resource.rq picks from this data instead."""
+    picker = queryfile.read(ROOT / "bench" / "params" / "resource.rq")
+    resource = next(iter(store.query(picker.text, use_default_graph_as_union=True)))["resource"]
+    bound = []
+    for query in queries:
+        lines = [f"  VALUES ?resource {{ {resource} }}" if line.rstrip().endswith(queryfile.EXAMPLE_MARK)
+                 and "?resource" in line else line for line in query.text.splitlines()]
+        bound.append(queryfile.QueryFile(query.name, "\n".join(lines), query.meta))
+    return bound
 
 
 def oxigraph_server(build: Path):
@@ -120,10 +137,13 @@ def virtuoso_server(nquads: Path, workdir: Path):
         yield url, started, process
 
 
-def wrk(url: str, accept: str, connections: int, seconds: float) -> dict:
-    """Run wrk against one URL; p50/p99 in ms, requests per second, errors (non-2xx and socket errors)."""
-    out = subprocess.run(["wrk", "--latency", "--timeout", "30s", "-c", str(connections), "-t", str(min(connections, 2)),
-                          "-d", f"{max(1, round(seconds))}s", "-H", f"Accept: {accept}", url],
+def wrk(url: str, accept: str, connections: int, seconds: float, requests: int) -> dict:
+    """Run wrk against one URL for `seconds` or `requests`, whichever ends first; p50/p99 in ms,
+    requests per second, errors (non-2xx and socket errors)."""
+    threads = min(connections, 2)
+    out = subprocess.run(["wrk", "--latency", "--timeout", "30s", "-c", str(connections), "-t", str(threads),
+                          "-d", f"{max(1, round(seconds))}s", "-H", f"Accept: {accept}",
+                          "-s", str(ROOT / "bench" / "limit.lua"), url, "--", str(max(1, requests // threads))],
                          capture_output=True, text=True, check=True).stdout
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -144,7 +164,7 @@ def check_answers(urls: dict[str, str], queries) -> None:
     """Every server gives a non-empty answer to every query, and the same number of rows for SELECTs."""
     import requests
     for query in queries:
-        form = "DESCRIBE" if query.text.split("\n", 1)[1].lstrip().startswith("DESCRIBE") else "SELECT"
+        form = analyse(query.text).form
         counts = {}
         for server, url in urls.items():
             response = requests.get(url, params={"query": query.text}, timeout=60,
@@ -163,8 +183,8 @@ def run(args) -> list[dict]:
         for size in args.sizes:
             workdir = Path(tmp) / size
             workdir.mkdir()
-            build, nquads = sized_build(args.build, size, workdir)
-            triples = sum(1 for _ in open(nquads, "rb"))
+            build, nquads, data = sized_build(args.build, size, workdir)
+            triples, mix = len(data), bind_resource(queries, data)
             servers = {}
             with ExitStack() as stack:
                 if "ours" in args.servers:
@@ -175,16 +195,16 @@ def run(args) -> list[dict]:
                 if "virtuoso" in args.servers:
                     servers["virtuoso"] = stack.enter_context(virtuoso_server(nquads, workdir))
                 urls = {name: endpoint(name.split(",")[0], url) for name, (url, _, _) in servers.items()}
-                check_answers(urls, queries)
+                check_answers(urls, mix)
                 for name, (url, started, process) in servers.items():
                     memory = rss_mb(process.pid)
-                    for query in queries:
-                        form = "DESCRIBE" if "DESCRIBE" in query.text else "SELECT"
+                    for query in mix:
+                        form = analyse(query.text).form
                         target = urls[name] + "?" + urllib.parse.urlencode({"query": query.text})
                         for c in args.concurrency:
                             rows.append({"size": size, "triples": triples, "server": name, "query": query.name,
                                          "concurrency": c, "start_s": round(started, 2), "rss_mb": round(memory),
-                                         **wrk(target, ACCEPT.get(form, RESULTS_ACCEPT), c, args.duration)})
+                                         **wrk(target, ACCEPT.get(form, RESULTS_ACCEPT), c, args.duration, args.requests)})
     return rows
 
 
@@ -206,7 +226,8 @@ def report(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", type=Path, default=Path(os.environ.get("VIRTKG_BUILD_DIR", "build")))
-    parser.add_argument("--duration", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=3, help="seconds per run at most")
+    parser.add_argument("--requests", type=int, default=100_000, help="requests per run at most")
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 16])
     parser.add_argument("--sizes", type=lambda s: s.split(","), default=["shipped", "million"])
     parser.add_argument("--servers", type=lambda s: s.split(","), default=["ours", "oxigraph", "virtuoso"])
