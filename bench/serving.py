@@ -31,18 +31,56 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> f
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total, todo = 0, [pid]
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants, from /proc."""
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
             todo += [int(p) for p in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
-        except (OSError, StopIteration):
+        except OSError:
             continue
-    return total / 1024
+        found.append(current)
+    return found
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith(field))
+    except (OSError, StopIteration):
+        return 0
+    return int(line.split()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    return sum(_status_kb(p, "VmRSS:") for p in tree(pid)) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and all its descendants (user + system)."""
+    total = 0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, seconds: float = 300) -> float:
+    """Wait until a server has finished the work a load left queued (under 5% of a CPU over half a
+    second), so that one run's backlog is not measured in the next; returns the seconds waited."""
+    start = time.monotonic()
+    used = cpu_seconds(pid)
+    while time.monotonic() - start < seconds:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - used < 0.025:
+            break
+        used = now
+    return time.monotonic() - start
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """SPARQL endpoint benchmark: our server against Oxigraph's server and Virtuoso, on 127.0.0.1.
 
-    .venv/bin/python bench/sparql.py [--build build] [--duration 3] [--requests 100000] [--concurrency 1,16]
+    .venv/bin/python bench/sparql.py [--build build] [--duration 3] [--requests 1000000] [--concurrency 1,16]
                                      [--sizes shipped,million] [--servers ours,oxigraph,virtuoso]
 
 The mix is bench/queries/*.rq (label lookup, two-hop join, text FILTER, GROUP BY, DESCRIBE), sent as GET
@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.serving import free_port, rss_mb, running, virtkg_server  # noqa: E402
+from bench.serving import free_port, rss_mb, running, settle, virtkg_server  # noqa: E402
 from api.sparql_text import analyse  # noqa: E402
 from bench.synthetic import quads as synthetic_quads  # noqa: E402
 from kg import queryfile  # noqa: E402
@@ -152,8 +152,9 @@ def wrk(url: str, accept: str, connections: int, seconds: float, requests: int) 
         return float(found[1]) * unit[found[2]] if found else float("nan")  # no request finished in time
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    done = int(re.search(r"(\d+) requests in", out)[1])
     return {"p50": latency("50"), "p99": latency("99"), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-            "errors": errors}
+            "errors": errors, "capped": done >= threads * max(1, requests // threads)}
 
 
 def endpoint(server: str, base: str) -> str:
@@ -202,6 +203,8 @@ def run(args) -> list[dict]:
                         form = analyse(query.text).form
                         target = urls[name] + "?" + urllib.parse.urlencode({"query": query.text})
                         for c in args.concurrency:
+                            for _, _, each in servers.values():
+                                settle(each.pid)
                             rows.append({"size": size, "triples": triples, "server": name, "query": query.name,
                                          "concurrency": c, "start_s": round(started, 2), "rss_mb": round(memory),
                                          **wrk(target, ACCEPT.get(form, RESULTS_ACCEPT), c, args.duration, args.requests)})
@@ -217,7 +220,8 @@ def report(rows: list[dict]) -> None:
             other = index.get((r["size"], r["query"], r["concurrency"], peer))
             return f"{r['rps'] / other['rps']:.2f}x" if other and other["rps"] else "-"
         print(f"{r['size']:<8} {r['query']:<12} {r['concurrency']:>3} {r['server']:<16} {r['p50']:>8.2f} "
-              f"{r['p99']:>8.2f} {r['rps']:>9.0f} {r['errors']:>5} {ratio('oxigraph'):>12} {ratio('virtuoso'):>12}")
+              f"{r['p99']:>8.2f} {r['rps']:>9.0f} {r['errors']:>5} {ratio('oxigraph'):>12} {ratio('virtuoso'):>12}"
+              f"{'  capped' if r['capped'] else ''}")
     print()
     for key in sorted({(r["size"], r["triples"], r["server"], r["start_s"], r["rss_mb"]) for r in rows}):
         print(f"{key[0]:<8} {key[1]:>8} triples  {key[2]:<16} start {key[3]:>6.2f} s  memory {key[4]:>6} MB")
@@ -227,7 +231,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", type=Path, default=Path(os.environ.get("VIRTKG_BUILD_DIR", "build")))
     parser.add_argument("--duration", type=int, default=3, help="seconds per run at most")
-    parser.add_argument("--requests", type=int, default=100_000, help="requests per run at most")
+    parser.add_argument("--requests", type=int, default=1_000_000,
+                        help="requests per run at most (wrk divides by the whole duration, so a run that reaches "
+                             "this bound is marked 'capped' in the report)")
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 16])
     parser.add_argument("--sizes", type=lambda s: s.split(","), default=["shipped", "million"])
     parser.add_argument("--servers", type=lambda s: s.split(","), default=["ours", "oxigraph", "virtuoso"])
