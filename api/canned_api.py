@@ -123,8 +123,5 @@ def run(name: str):
             response = jsonify(page)
     if links:
         response.headers["Link"] = ", ".join(links)
-    response.headers["Vary"] = "Accept"
-    request.environ[edge.STORABLE] = True
-    response.set_etag(f"{svc.build_id}-{fmt.name}")
-    response.headers["Cache-Control"] = f"public, max-age={svc.settings.max_age}"
+    edge.storable(request, response, f"{svc.build_id}-{fmt.name}", svc.settings.max_age)
     return response.make_conditional(request)

@@ -24,6 +24,18 @@ MISS = ("X-Virtkg-Cache", "miss")
 NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "access-control-allow-origin", "x-virtkg-cache"}
 
 
+def storable(request, response, etag: str, max_age: int):
+    """Mark an answer that only a new build can change: the edge may store and replay it, it varies
+    by Accept, and unless it answers a POST (not cacheable in HTTP) it carries the build's ETag and
+    a public max-age. Takes the werkzeug request and response; returns the response."""
+    request.environ[STORABLE] = True
+    response.headers["Vary"] = "Accept"
+    if request.method != "POST":
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
 @dataclass(frozen=True)
 class Stored:
     status: str

@@ -89,14 +89,7 @@ def _choose(offered):
 
 
 def _cacheable(response: Response, etag: str) -> Response:
-    """Headers for an answer that only the build can change; the edge may store it and replay it."""
-    settings = service().settings
-    request.environ[edge.STORABLE] = True
-    response.headers["Vary"] = "Accept"
-    if request.method == "GET":
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = f"public, max-age={settings.max_age}"
-    return response
+    return edge.storable(request, response, etag, service().settings.max_age)
 
 
 def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:

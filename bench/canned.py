@@ -1,5 +1,5 @@
-"""p50 and p99 of each canned query over HTTP, cold (result cache off: every request runs the query) and
-cached (cache on, the same request repeated), against `virtkg serve --production` on 127.0.0.1.
+"""p50 and p99 of each canned query over HTTP, cold (response store off: every request runs the query)
+and cached (store on, the same request repeated), against `virtkg serve --production` on 127.0.0.1.
 
     .venv/bin/python bench/canned.py [--build build] [--requests 200] [--seconds 20]
 

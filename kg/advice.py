@@ -20,6 +20,10 @@ class Reason:
     stance: str      # "for" or "against"
     source: str
 
+    @property
+    def vote(self) -> int:
+        return 1 if self.stance == "for" else -1
+
 
 @dataclass
 class Option:
@@ -29,14 +33,14 @@ class Option:
 
     @property
     def balance(self) -> int:
-        return sum(1 if r.stance == "for" else -1 for r in self.reasons)
+        return sum(r.vote for r in self.reasons)
 
     @property
     def score(self) -> int:
         """One vote per need, by the sign of that need's reasons."""
         by_need: dict[str, int] = {}
         for r in self.reasons:
-            by_need[r.need] = by_need.get(r.need, 0) + (1 if r.stance == "for" else -1)
+            by_need[r.need] = by_need.get(r.need, 0) + r.vote
         return sum((v > 0) - (v < 0) for v in by_need.values())
 
     def as_dict(self, shorten) -> dict:
