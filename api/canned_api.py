@@ -33,9 +33,10 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = canned.whole_number(raw)
+    if value is None or not low <= value <= high:
         raise ApiError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
+    return value
 
 
 def _format(suffix: str | None) -> formats.Format:
@@ -103,9 +104,9 @@ def run(name: str):
     limit = svc.settings.row_limit if ranked else _int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = 0 if ranked else _int("offset", 0, 0, 10_000_000)
     engine_format = "json" if fmt.name in ("page", "html") else fmt.name
-    job = Job(bound.text, engine_format, limit, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())))
+    job = Job(bound.text, engine_format, limit, svc.settings.max_response_bytes, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())))
     outcome = svc.answer(job, svc.settings.query_timeout)
-    next_url = _page_url(name, suffix or None, offset + limit) if outcome.truncated and not ranked else None
+    next_url = _page_url(name, suffix or None, offset + outcome.rows) if outcome.truncated and not ranked else None
     prev_url = _page_url(name, suffix or None, max(0, offset - limit)) if offset else None
     links = [f'<{u}>; rel="{rel}"' for u, rel in ((next_url, "next"), (prev_url, "prev")) if u]
     if fmt.name not in ("page", "html"):

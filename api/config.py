@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.sparql_syntax import MAX_DEPTH
+
 
 def _env(name: str, default, cast):
     value = os.environ.get(name)
@@ -17,6 +19,9 @@ class Settings:
     query_timeout: float        # VIRTKG_QUERY_TIMEOUT: seconds a query may run (the cap; timeout= may lower it)
     max_query_bytes: int        # VIRTKG_MAX_QUERY_BYTES: longer query texts get 413
     row_limit: int              # VIRTKG_ROW_LIMIT: rows (or triples) beyond this are cut, and the cut is said
+    max_response_bytes: int     # VIRTKG_MAX_RESPONSE_BYTES: a query's answer is cut at a whole row past this, and says so
+    max_query_depth: int        # VIRTKG_MAX_QUERY_DEPTH: deeper-nested queries (syntax-tree levels) are refused
+    query_memory_mb: int        # VIRTKG_QUERY_MEMORY_MB: data memory one query process may use
     query_workers: int          # VIRTKG_QUERY_WORKERS: query processes per server process
     cache_mb: int               # VIRTKG_CACHE_MB: in-process cache of serialised results; 0 turns it off
     max_age: int                # VIRTKG_MAX_AGE: Cache-Control max-age, seconds
@@ -29,6 +34,9 @@ class Settings:
             "query_timeout": _env("VIRTKG_QUERY_TIMEOUT", 10.0, float),
             "max_query_bytes": _env("VIRTKG_MAX_QUERY_BYTES", 100_000, int),
             "row_limit": _env("VIRTKG_ROW_LIMIT", 10_000, int),
+            "max_response_bytes": _env("VIRTKG_MAX_RESPONSE_BYTES", 8 << 20, int),
+            "max_query_depth": _env("VIRTKG_MAX_QUERY_DEPTH", MAX_DEPTH, int),
+            "query_memory_mb": _env("VIRTKG_QUERY_MEMORY_MB", 1024, int),
             "query_workers": _env("VIRTKG_QUERY_WORKERS", 2, int),
             "cache_mb": _env("VIRTKG_CACHE_MB", 64, int),
             "max_age": _env("VIRTKG_MAX_AGE", 300, int),

@@ -4,6 +4,7 @@ from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import VirtkgError
+from kg.sparql_syntax import ReadOnlyError
 
 
 class ApiError(Exception):
@@ -42,7 +43,7 @@ def register(app) -> None:
 
     @app.errorhandler(VirtkgError)
     def virtkg_error(e: VirtkgError):
-        return respond(400, "; ".join(e.problems))
+        return respond(403 if isinstance(e, ReadOnlyError) else 400, "; ".join(e.problems))
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

@@ -2,30 +2,51 @@
 
 Oxigraph cannot cancel a running query, so each query runs in a worker process that holds the store
 open read-only; on timeout the worker is killed (its work ends with it) and a fresh one replaces it.
-Results are serialised by the engine inside the worker. A row cap is applied without rebuilding rows
-in Python: the engine writes TSV (one line per row, lossless) or N-Triples (one line per triple) into
-a sink that stops the engine after the cap, and the kept lines are re-serialised natively.
+Workers confine themselves first (api.sandbox: no sockets, bounded memory) and evaluate on a thread
+with a large stack, so no query can reach the network or overflow the engine's recursion.
+
+Results are serialised by the engine inside the worker, within a row cap and a byte budget, without
+rebuilding rows in Python: the engine writes TSV (one line per row, lossless) or N-Triples (one line
+per triple) into a sink that stops the engine past the cap or the budget, and the kept lines are
+re-serialised natively; a re-serialisation over the budget keeps proportionally fewer rows.
+
+Admission: a query waits at most QUEUE_WAIT for one of the general workers. If all are still busy
+(long queries are running) it may use the express worker, with at most EXPRESS_LIMIT to finish, so
+fast queries keep being answered during a storm of slow ones; with that busy too, it is refused at
+once (PoolBusy) instead of queueing behind work that may take the whole time limit.
 """
 
 import io
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from api import formats
+from api import formats, sandbox
 from kg.errors import QueryError
+
+QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it is offered the express lane
+EXPRESS_WAIT = 0.25      # seconds it then waits for the express worker before it is refused
+EXPRESS_LIMIT = 1.0      # seconds a query may run on the express worker
+START_TIMEOUT = 60       # seconds a new query process may take to confine itself and open the store
+STACK_BYTES = 256 << 20  # the evaluating thread's stack: far past what the nesting bound lets a query need
 
 
 class QueryTimeout(Exception):
-    """The query ran past its time limit and its worker was stopped."""
+    """The query ran past its time limit and its worker was stopped; `express` if the limit was the
+    express lane's (the server was busy with long queries), not the query's own."""
+
+    def __init__(self, express: bool = False):
+        super().__init__()
+        self.express = express
 
 
 class PoolBusy(Exception):
-    """Every worker stayed busy for as long as the query could have run."""
+    """Every worker, the express one included, stayed busy past the short admission wait."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +54,7 @@ class Job:
     query: str
     format: str          # a name from api.formats, see formats.job_name
     row_cap: int         # rows (or triples) to return at most; `truncated` says whether more exist
+    byte_cap: int        # bytes of body to return at most, cut at a whole row
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     offset: int = 0      # rows to skip first, for pages
@@ -43,7 +65,12 @@ class Job:
 @dataclass(frozen=True)
 class Outcome:
     body: bytes
-    truncated: bool = False
+    cut: str | None = None   # "rows" or "bytes" when the answer was cut at the row cap or the byte budget
+    rows: int = 0            # rows (or triples) the body holds, so a page knows where the next begins
+
+    @property
+    def truncated(self) -> bool:
+        return self.cut is not None
 
 
 class _CapReached(Exception):
@@ -52,9 +79,10 @@ class _CapReached(Exception):
 
 @dataclass
 class _LineSink(io.RawIOBase):
-    """Collects engine output and stops the engine once it has written `cap` lines."""
+    """Collects engine output and stops the engine once it has written `cap` lines or `budget` bytes."""
 
     cap: int
+    budget: int
     data: bytearray = field(default_factory=bytearray)
     lines: int = 0
 
@@ -62,26 +90,35 @@ class _LineSink(io.RawIOBase):
         return True
 
     def write(self, chunk) -> int:
-        chunk = bytes(chunk)
-        self.data += chunk
-        self.lines += chunk.count(b"\n")
-        if self.lines > self.cap:
+        kept = bytes(chunk[:max(0, self.budget + 1 - len(self.data))])  # never hold more than the budget
+        self.data += kept
+        self.lines += kept.count(b"\n")
+        if self.lines > self.cap or len(self.data) > self.budget:
             raise _CapReached
-        return len(chunk)
+        return len(kept)
 
 
-def _page(write, header: bool, offset: int, cap: int) -> tuple[bytes, bool]:
-    """Lines `offset` to `offset + cap` of what the engine writes (after its header line, if any), and
-    whether the engine had more; the engine is stopped one line past the page."""
+def _lines(write, header: bool, offset: int, job: Job) -> tuple[list[bytes], list[bytes], str | None]:
+    """The header line (if any) and lines `offset` to `offset + row_cap` of what the engine writes, and
+    why the engine was stopped early, if it was: "rows" (it had more) or "bytes" (over the budget)."""
     heading = 1 if header else 0
-    sink = _LineSink(heading + offset + cap)
+    sink = _LineSink(heading + offset + job.row_cap, job.byte_cap)
     try:
         write(sink)
     except _CapReached:
         pass
     lines = [line + b"\n" for line in bytes(sink.data).split(b"\n")[:-1]]  # complete lines only
-    kept = lines[:heading] + lines[heading + offset:heading + offset + cap]
-    return b"".join(kept), len(lines) > heading + offset + cap
+    cut = "bytes" if len(sink.data) > job.byte_cap else "rows" if len(lines) > heading + offset + job.row_cap else None
+    return lines[:heading], lines[heading + offset:heading + offset + job.row_cap], cut
+
+
+def _fit(head: list[bytes], rows: list[bytes], cut: str | None, render, budget: int) -> Outcome:
+    """Render the rows; while the rendering is over the byte budget, keep proportionally fewer rows."""
+    body = render(b"".join(head + rows))
+    while len(body) > budget and rows:
+        rows = rows[:int(len(rows) * budget / len(body) * 0.9)]
+        body, cut = render(b"".join(head + rows)), "bytes"
+    return Outcome(body, cut, len(rows))
 
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
@@ -98,93 +135,137 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     if isinstance(results, ox.QueryBoolean):
         return Outcome(results.serialize(format=fmt.results))
     if isinstance(results, ox.QuerySolutions):
-        tsv, truncated = _page(lambda out: results.serialize(out, format=ox.QueryResultsFormat.TSV),
-                               True, job.offset, job.row_cap)
+        head, rows, cut = _lines(lambda out: results.serialize(out, format=ox.QueryResultsFormat.TSV),
+                                 True, job.offset, job)
         if fmt.results == ox.QueryResultsFormat.TSV:
-            return Outcome(tsv, truncated)
-        solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-        return Outcome(solutions.serialize(format=fmt.results), truncated)
-    nt, truncated = _page(lambda out: ox.serialize(results, out, format=ox.RdfFormat.N_TRIPLES),
-                          False, job.offset, job.row_cap)
+            return Outcome(b"".join(head + rows), cut, len(rows))
+        render = lambda tsv: ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.results)
+        return _fit(head, rows, cut, render, job.byte_cap)
+    _, rows, cut = _lines(lambda out: ox.serialize(results, out, format=ox.RdfFormat.N_TRIPLES), False, job.offset, job)
     if fmt.rdf == ox.RdfFormat.N_TRIPLES:
-        return Outcome(nt, truncated)
-    return Outcome(ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=fmt.rdf,
-                                prefixes=fmt.prefixes), truncated)
+        return Outcome(b"".join(rows), cut, len(rows))
+    render = lambda nt: ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=fmt.rdf, prefixes=fmt.prefixes)
+    return _fit([], rows, cut, render, job.byte_cap)
 
 
-def _serve(conn, store_path: str) -> None:
-    """A worker's loop: one job in, one ("ok", Outcome) or ("bad", message) out."""
+def _answer(store: ox.Store, job: Job) -> tuple[str, object]:
+    """("ok", Outcome) or ("bad", one line); nothing the engine raises escapes."""
+    try:
+        return "ok", evaluate(store, job)
+    except SyntaxError as e:
+        return "bad", f"query does not parse: {e}"
+    except MemoryError:
+        return "bad", "the query needed more memory than a query may use"
+    except Exception as e:  # noqa: BLE001 - an engine error of any type is the query's failure, in one line
+        return "bad", f"query could not be evaluated: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+
+
+def _serve(conn, store_path: str, memory_bytes: int) -> None:
+    """A worker: confine itself, then answer jobs one at a time on a thread with a large stack."""
+    sandbox.confine(memory_bytes)
     store = ox.Store.read_only(store_path)
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        try:
-            conn.send(("ok", evaluate(store, job)))
-        except SyntaxError as e:
-            conn.send(("bad", f"query does not parse: {e}"))
-        except (OSError, ValueError, TypeError) as e:
-            conn.send(("bad", f"query could not be evaluated: {e}"))
+    conn.send("ready")
+
+    def loop():
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                return
+            conn.send(_answer(store, job))
+
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=loop, name="query")
+    thread.start()
+    thread.join()
 
 
 @dataclass
 class _Worker:
     process: multiprocessing.Process
     conn: object
+    lane: queue.Queue
+
+
+def _stopped(process: multiprocessing.Process) -> str:
+    """Why a worker died under a query, for the one line its client gets."""
+    if process.exitcode in (-signal.SIGABRT, -signal.SIGKILL):
+        return "the query needed more memory than a query may use, and was stopped"
+    return "the query stopped its worker process unexpectedly (exit code %s)" % process.exitcode
 
 
 class QueryPool:
-    """A fixed number of worker processes over one store; callers borrow one per query."""
+    """`size` general worker processes and one express worker over one store; callers borrow one per query."""
 
-    def __init__(self, store_path: str, size: int):
+    def __init__(self, store_path: str, size: int, memory_bytes: int):
         self._context = multiprocessing.get_context("spawn")  # safe in threaded and forked servers
         self._store_path = store_path
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._memory_bytes = memory_bytes
+        self._general: queue.Queue[_Worker] = queue.Queue()
+        self._express: queue.Queue[_Worker] = queue.Queue()
         self.size = size
-        for _ in range(size):
-            self._idle.put(self._spawn())
+        for lane, count in ((self._general, size), (self._express, 1)):
+            for _ in range(count):
+                lane.put(self._spawn(lane))
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, lane: queue.Queue) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child, self._store_path), daemon=True)
+        process = self._context.Process(target=_serve, args=(child, self._store_path, self._memory_bytes),
+                                        daemon=True)
         process.start()
         child.close()
-        return _Worker(process, parent)
+        try:
+            ready = parent.poll(START_TIMEOUT) and parent.recv() == "ready"
+        except EOFError:
+            ready = False
+        if not ready:
+            process.kill()
+            raise RuntimeError(f"a query process did not start within {START_TIMEOUT} s (exit code {process.exitcode})")
+        return _Worker(process, parent, lane)
 
     def _replace(self, worker: _Worker) -> None:
         """Kill a worker and start its successor off the request path."""
         worker.process.kill()
         worker.process.join()
         worker.conn.close()
-        threading.Thread(target=lambda: self._idle.put(self._spawn()), daemon=True).start()
+        threading.Thread(target=lambda: worker.lane.put(self._spawn(worker.lane)), daemon=True).start()
 
-    def run(self, job: Job, timeout: float) -> Outcome:
-        """Evaluate `job`; waiting for a free worker counts against the same time limit."""
-        deadline = time.monotonic() + timeout
+    def _acquire(self, timeout: float) -> tuple[_Worker, float]:
+        """A worker and the time the query may run on it (see the module's note on admission)."""
         try:
-            worker = self._idle.get(timeout=timeout)
+            return self._general.get(timeout=min(QUEUE_WAIT, timeout)), timeout
+        except queue.Empty:
+            pass
+        try:
+            return self._express.get(timeout=EXPRESS_WAIT), min(timeout, EXPRESS_LIMIT)
         except queue.Empty:
             raise PoolBusy from None
+
+    def run(self, job: Job, timeout: float) -> Outcome:
+        """Evaluate `job` within `timeout` seconds of running time."""
+        worker, limit = self._acquire(timeout)
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if not worker.conn.poll(limit):
                 self._replace(worker)
-                raise QueryTimeout
+                raise QueryTimeout(express=limit < timeout)
             status, payload = worker.conn.recv()
         except (EOFError, OSError):
+            worker.process.join(1)
+            reason = _stopped(worker.process)
             self._replace(worker)
-            raise QueryError("the query worker stopped unexpectedly") from None
-        self._idle.put(worker)
+            raise QueryError(reason) from None
+        worker.lane.put(worker)
         if status == "bad":
             raise QueryError(payload)
         return payload
 
     def close(self) -> None:
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                return
-            worker.process.kill()
-            worker.conn.close()
+        for lane in (self._general, self._express):
+            while True:
+                try:
+                    worker = lane.get_nowait()
+                except queue.Empty:
+                    break
+                worker.process.kill()
+                worker.conn.close()

@@ -22,7 +22,7 @@ class Service:
     @classmethod
     def start(cls, settings: Settings) -> "Service":
         store = EmbeddedStore.open(settings.build_dir)
-        pool = QueryPool(str(store.path / "store"), settings.query_workers)
+        pool = QueryPool(str(store.path / "store"), settings.query_workers, settings.query_memory_mb << 20)
         return cls(settings, store, pool, canned.load_all(),
                    canned.Lookup(store.query))
 
@@ -34,9 +34,14 @@ class Service:
         """From a worker, within `timeout` (repeated requests are answered at the edge, api.edge)."""
         try:
             return self.pool.run(job, timeout)
-        except QueryTimeout:
+        except QueryTimeout as e:
             metrics.TIMEOUTS.inc()
+            if e.express:
+                raise ApiError("the server is busy with long queries and this one did not finish in the time "
+                               "left for others; try again shortly", 503, {"Retry-After": "5"}) from None
             raise ApiError(f"the query ran past its time limit of {timeout:g} s and was stopped", 503,
                            {"Retry-After": "1"}) from None
         except PoolBusy:
-            raise ApiError("the server is busy; try again shortly", 503, {"Retry-After": "1"}) from None
+            metrics.REFUSED.inc()
+            raise ApiError("the server is busy with long queries; try again shortly", 503,
+                           {"Retry-After": "5"}) from None

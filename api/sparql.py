@@ -1,13 +1,15 @@
 """/sparql: the SPARQL 1.1 Protocol for queries (read-only), the service description and the editor."""
 
+import re
+
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 from rdflib import Graph
 
 from api import edge, formats
 from api.errors import ApiError, wants_html
 from api.executor import Job
-from api.sparql_text import analyse
 from kg import queryfile, resources
+from kg.sparql_syntax import READ_ONLY, analyse
 from kg.namespaces import PREFIXES
 
 blueprint = Blueprint("sparql", __name__)
@@ -15,7 +17,6 @@ blueprint = Blueprint("sparql", __name__)
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-READ_ONLY = "this endpoint is read-only: SPARQL updates are refused"
 
 
 def service():
@@ -66,10 +67,9 @@ def _timeout(settings) -> float:
     raw = request.values.get("timeout")
     if raw is None:
         return settings.query_timeout
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ApiError(f"timeout must be a number of seconds, not {raw!r}") from None
+    if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?", raw):
+        raise ApiError(f"timeout must be a number of seconds, not {raw!r}")
+    value = float(raw)
     if not 0 < value:
         raise ApiError("timeout must be more than 0 seconds")
     return min(value, settings.query_timeout)
@@ -96,26 +96,29 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     svc = service()
     settings = svc.settings
     _check_length(query, settings)
-    analysis = analyse(query)
-    if analysis.form == "UPDATE":
-        raise ApiError(READ_ONLY, 403)
-    if analysis.uses_service:
-        raise ApiError("SERVICE is refused: this endpoint does not make requests to other endpoints")
+    analysis = analyse(query, settings.max_query_depth)
     fmt = _choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS)
     etag = f"{svc.build_id}-{fmt.name}"
     if request.method == "GET" and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
-    job = Job(query, formats.job_name(fmt), settings.row_limit, tuple(default_graphs), tuple(named_graphs),
-              base_iri=request.base_url)
+    job = Job(query, formats.job_name(fmt), settings.row_limit, settings.max_response_bytes,
+              tuple(default_graphs), tuple(named_graphs), base_iri=request.base_url)
     outcome = svc.answer(job, _timeout(settings))
-    body = outcome.body
-    response = Response(body, content_type=fmt.content_type)
+    response = Response(outcome.body, content_type=fmt.content_type)
     if outcome.truncated:
-        response.headers["X-Virtkg-Truncated"] = "true"
-        response.headers["X-Virtkg-Row-Limit"] = str(settings.row_limit)
-        if fmt.name == "json" and body.startswith(b"{"):
-            response.set_data(b'{"truncated":true,"rowLimit":%d,' % settings.row_limit + body[1:])
+        _say_cut(response, outcome.cut, fmt, settings)
     return _cacheable(response, etag)
+
+
+def _say_cut(response: Response, cut: str, fmt, settings) -> None:
+    """An answer cut at the row cap or the byte budget says which, in headers and, in JSON, in the body."""
+    name, limit = ("Row-Limit", settings.row_limit) if cut == "rows" else ("Byte-Limit", settings.max_response_bytes)
+    response.headers["X-Virtkg-Truncated"] = "true"
+    response.headers[f"X-Virtkg-{name}"] = str(limit)
+    body = response.get_data()
+    if fmt.name == "json" and body.startswith(b"{"):
+        field = b"rowLimit" if cut == "rows" else b"byteLimit"
+        response.set_data(b'{"truncated":true,"%s":%d,' % (field, limit) + body[1:])
 
 
 def _example_queries() -> list[queryfile.QueryFile]:

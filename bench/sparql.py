@@ -31,7 +31,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.serving import free_port, rss_mb, running, settle, virtkg_server  # noqa: E402
-from api.sparql_text import analyse  # noqa: E402
+from kg.sparql_syntax import analyse  # noqa: E402
 from bench.synthetic import quads as synthetic_quads  # noqa: E402
 from kg import queryfile  # noqa: E402
 

@@ -168,6 +168,12 @@ class Lookup:
                              f"CURIE or name{', the closest being' if close else ' such as'}: {', '.join(shown)}{more}")
 
 
+def whole_number(text: str, signed: bool = False) -> int | None:
+    """The value of up to nine ASCII digits (and a minus sign if `signed`), else None. Python's int()
+    also takes other scripts' digits and str.isdigit() takes superscripts; a parameter takes neither."""
+    return int(text) if re.fullmatch(r"-?[0-9]{1,9}" if signed else r"[0-9]{1,9}", text) else None
+
+
 # --- binding -----------------------------------------------------------------------------------------
 
 def _term(param: Param, value: str, lookup: Lookup) -> ox.NamedNode | ox.Literal:
@@ -178,9 +184,10 @@ def _term(param: Param, value: str, lookup: Lookup) -> ox.NamedNode | ox.Literal
             raise ParameterError(f"{param.name}={value!r} is not one of: {', '.join(param.values)}")
         return ox.Literal(value)
     if param.kind == "integer":
-        if not re.fullmatch(r"-?\d{1,9}", value.strip()):
+        number = whole_number(value.strip(), signed=True)
+        if number is None:
             raise ParameterError(f"{param.name}={value!r} is not a whole number")
-        return ox.Literal(value.strip(), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+        return ox.Literal(str(number), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
     if len(value) > MAX_TEXT or not value.strip():
         raise ParameterError(f"{param.name} must be 1 to {MAX_TEXT} characters of text")
     return ox.Literal(value)

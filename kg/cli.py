@@ -15,6 +15,7 @@ from kg import advice, canned, quality, results
 from kg import coverage as cover
 from kg.errors import VirtkgError
 from kg.namespaces import PREFIXES
+from kg.sparql_syntax import analyse
 from kg.store import EmbeddedStore, default_out_dir
 
 EXPORT_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
@@ -106,6 +107,7 @@ def query(sparql, query_file, fmt, out_dir):
     if bool(sparql) == bool(query_file):
         raise click.UsageError("give either a query string or -f FILE")
     text = sparql or query_file.read()
+    analyse(text)
     _echo(results.render(EmbeddedStore.open(out_dir).query(text), fmt))
 
 

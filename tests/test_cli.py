@@ -54,7 +54,8 @@ def test_export_round_trips(build_dir, tmp_path, fmt, parser):
 
 
 @pytest.mark.parametrize("args, code, needle", [
-    (["query", "SELEC nonsense"], 1, "query does not parse: error at 1:"),
+    (["query", "SELEC nonsense"], 1, "query does not parse: syntax error at line 1, column 1"),
+    (["query", "INSERT DATA { <a:b> <a:c> <a:d> }"], 1, "read-only: SPARQL updates are not accepted"),
     (["query", "--format", "csv", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"], 1, "does not fit triples"),
     (["query"], 2, "give either a query string or -f FILE"),
     (["query", "--format", "yaml", "ASK {}"], 2, "Invalid value for '--format'"),

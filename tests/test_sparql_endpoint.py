@@ -160,7 +160,7 @@ def test_service_is_refused_and_no_connection_is_made(server):
 def test_malformed_query_is_400_with_line_and_column(server):
     response = sparql(server, params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
     assert response.status_code == 400
-    assert "error at 3:" in response.json()["error"]
+    assert "at line 2, column 8" in response.json()["error"]
 
 
 def test_oversize_query_is_413(server):
