@@ -14,6 +14,7 @@ COMPRESSED = ["application/sparql-results+json", "application/sparql-results+xml
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    """The Flask app (WSGI): every surface, with nothing in front of it."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(COMPRESS_MIMETYPES=COMPRESSED, COMPRESS_MIN_SIZE=500, COMPRESS_ALGORITHM=["gzip"])
@@ -31,5 +32,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     Compress(app)
     CORS(app, send_wildcard=True, resources={r"/sparql": {"origins": "*", "methods": ["GET", "POST"]},
                                              r"/api/*": {"origins": "*", "methods": ["GET"]}})
-    app.wsgi_app = edge.Edge(app.wsgi_app, settings.cache_mb * 1024 * 1024, 3 * settings.max_query_bytes)
     return app
+
+
+def create_edge(settings: Settings | None = None) -> edge.Edge:
+    """What the server runs (ASGI): the edge (api.edge) in front of the Flask app."""
+    settings = settings or Settings.from_env()
+    app = create_app(settings)
+    limits = edge.Limits(max_body=3 * settings.max_query_bytes, body_seconds=settings.body_timeout,
+                         cache_bytes=settings.cache_mb << 20, threads=settings.request_threads)
+    return edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept))

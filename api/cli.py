@@ -15,33 +15,34 @@ from kg.cli import main, out_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--production", is_flag=True,
-              help="Serve with granian: several worker processes, HTTP handled in Rust, each worker threaded.")
-@click.option("--workers", default=lambda: os.cpu_count() or 1, show_default="one per CPU", type=int,
-              help="Server processes (--production); each has its own pool of query processes.")
-@click.option("--threads", default=4, show_default=True, type=int,
-              help="Threads per server process that answer requests (--production).")
+              help="One server process per CPU (unless --workers says otherwise), each with its share of query processes.")
+@click.option("--workers", type=int, help="Server processes [default: 1, or one per CPU with --production].")
+@click.option("--threads", type=int, help="Request threads per server process [default: $VIRTKG_REQUEST_THREADS or 8].")
 @out_option
 def serve(host, port, production, workers, threads, out_dir):
     """Serve the current build: /sparql, /api, pages, /healthz and /metrics."""
-    os.environ["VIRTKG_BUILD_DIR"] = str(out_dir)
+    os.environ["VIRTKG_BUILD_DIR"] = str(out_dir.resolve())
     settings = Settings.from_env()
     from kg.store import EmbeddedStore
     EmbeddedStore.open(settings.build_dir)  # fail now, in one line, if there is nothing to serve
-    if not production:
-        from api import create_app
-        create_app(settings).run(host=host, port=port, threaded=True)
-        return
-    # A fresh interpreter, so that prometheus_client starts in multiprocess mode in every worker.
-    # Query processes default to one CPU each across all workers: more only contend for the CPUs
-    # (measured in bench/sparql.py: 2 workers x 1 beat 2 x 2 on every query of the mix, cache off).
-    env = {"VIRTKG_QUERY_WORKERS": str(max(1, (os.cpu_count() or 1) // workers)), **os.environ,
+    cpus = os.cpu_count() or 1
+    workers = workers or (cpus if production else 1)
+    # Both modes run the same stack: granian parses HTTP (in Rust), the edge (ASGI) runs on its event
+    # loop, the Flask app on the edge's request threads. Query processes default to one CPU each across
+    # all workers with --production: more only contend for the CPUs (bench/sparql.py: 2 workers x 1
+    # beat 2 x 2 on every query of the mix, store off).
+    env = {**({"VIRTKG_QUERY_WORKERS": str(max(1, cpus // workers))} if production else {}), **os.environ,
            "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR")
            or tempfile.mkdtemp(prefix="virtkg-metrics-")}
-    os.execve(sys.executable, [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory",
+    if threads:
+        env["VIRTKG_REQUEST_THREADS"] = str(threads)
+    # -P: import virtkg as installed, never a same-named folder in the working directory.
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "granian", "--interface", "asgi", "--factory",
                                "--host", host, "--port", str(port), "--workers", str(workers),
-                               "--blocking-threads", str(threads), "--respawn-failed-workers",
+                               "--respawn-failed-workers", "--no-ws", "--http", "1",
+                               "--http1-header-read-timeout", str(min(60_000, int(settings.body_timeout * 1000))),
                                "--workers-kill-timeout", str(int(settings.query_timeout) + 30),
-                               "api:create_app"], env)
+                               "api:create_edge"], env)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,25 @@
-"""The edge of the service, a WSGI middleware in front of Flask: it times and counts every request, and
-answers repeated requests from a store of complete responses.
+"""The edge of the service: an ASGI app on the server's event loop, in front of the Flask app.
 
-The graph cannot change while a build is served, so a response the app marked storable stays right for
-the life of the process. Answering it here costs a dictionary lookup instead of a pass through Flask,
-which is most of the cost of a cheap query. The key is everything the app's answer can depend on:
-method, path, query string, body, Host, Accept and Accept-Encoding (so content negotiation and gzip
-stay exact)."""
+It does what must not wait for a request thread:
+- reads the request body, within a deadline and a size bound, so a client that stalls its upload
+  holds a coroutine, not a thread, and is dropped with 408 when the deadline passes;
+- answers repeated requests from a store of complete responses (the graph cannot change while a build
+  is served), so cached answers are never queued behind slow queries;
+- counts and times every request, and adds the security headers to every response.
+Everything else is handed, with its body complete, to the Flask app on a bounded pool of threads.
 
+The store's key is everything the app's answer can depend on: method, path, query string, body,
+content type, Host, scheme, Accept and Accept-Encoding (so content negotiation and gzip stay exact)."""
+
+import asyncio
 import io
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from a2wsgi.wsgi import build_environ
 from cachetools import LRUCache
 from werkzeug.http import parse_etags, unquote_etag
 
@@ -22,6 +30,14 @@ ENDPOINT = "virtkg.endpoint"   # environ key the app sets to the matched route, 
 HIT = ("X-Virtkg-Cache", "hit")
 MISS = ("X-Virtkg-Cache", "miss")
 NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "access-control-allow-origin", "x-virtkg-cache"}
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                "frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+]
 
 
 def storable(request, response, etag: str, max_age: int):
@@ -37,92 +53,157 @@ def storable(request, response, etag: str, max_age: int):
 
 
 @dataclass(frozen=True)
-class Stored:
-    status: str
+class Answer:
+    status: int
     headers: list[tuple[str, str]]
     body: bytes
-    endpoint: str
-    etag: str | None
+    endpoint: str = "unmatched"
+    etag: str | None = None
 
     @property
     def size(self) -> int:
         return len(self.body) + 64 * len(self.headers)
 
 
+class Refusal(Exception):
+    """A request the edge answers itself, before the app: status, one line, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: list[tuple[str, str]] = ()):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, list(headers)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body: int         # bytes of request body read at most (413 past it)
+    body_seconds: float   # time the whole body may take to arrive (408 past it)
+    cache_bytes: int      # size of the response store; 0 stores nothing
+    threads: int          # request threads for the app
+
+
 class Edge:
-    """Wraps a WSGI app; `max_bytes` bounds the stored responses (0 stores nothing), `max_body` the
-    request bodies it will read to make a key (larger ones pass through untouched)."""
+    """Wraps a WSGI app (`app`) as ASGI; `error_page(status, message, accept)` renders (status, headers,
+    body) for the errors the edge gives itself, in the format the client accepts, as the app would."""
 
-    def __init__(self, app, max_bytes: int, max_body: int):
+    def __init__(self, app, limits: Limits, error_page):
         self.app = app
-        self.enabled = max_bytes > 0
-        self.max_body = max_body
-        self._lru = LRUCache(maxsize=max(max_bytes, 1), getsizeof=Stored.size.fget)
+        self.limits = limits
+        self.error_page = error_page
+        self.storing = limits.cache_bytes > 0
+        self._lru = LRUCache(maxsize=max(limits.cache_bytes, 1), getsizeof=Answer.size.fget)
         self._lock = threading.Lock()
+        self._threads = ThreadPoolExecutor(limits.threads, thread_name_prefix="virtkg-request")
 
-    def __call__(self, environ, start_response):
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
         started = time.perf_counter()
-        key = self._key(environ) if self.enabled else None
-        if key is not None:
-            with self._lock:
-                stored = self._lru.get(key)
-            if stored is not None:
-                metrics.CACHE.labels("hit").inc()
-                return self._replay(stored, environ, start_response, started)
+        headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope["headers"]}
+        try:
+            body = await self._read_body(headers, receive)
+        except Refusal as refused:
+            status, page_headers, page = self.error_page(refused.status, refused.message, headers.get("accept"))
+            answer = Answer(status, page_headers + refused.headers + [("Connection", "close")], page)
+            return await self._send(send, scope, answer, started)
+        key = self._key(scope, headers, body) if self.storing else None
+        stored = self._lookup(key)
+        if stored is not None:
+            metrics.CACHE.labels("hit").inc()
+            return await self._send(send, scope, self._replay(stored, headers), started, stored.endpoint)
+        answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._call_app, scope, body, key)
+        await self._send(send, scope, answer, started, answer.endpoint)
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self._threads.shutdown(wait=False, cancel_futures=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _read_body(self, headers: dict, receive) -> bytes:
+        """The whole body, or a Refusal: 413 past `max_body` (before reading, when Content-Length says
+        so), 408 when it has not all arrived within `body_seconds`."""
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isascii() or not declared.isdigit()):
+            raise Refusal(400, "Content-Length must be a whole number of bytes")
+        if declared is not None and int(declared) > self.limits.max_body:
+            raise Refusal(413, f"the request body is {declared} bytes; the limit is {self.limits.max_body}")
+        chunks, size = [], 0
+        deadline = time.monotonic() + self.limits.body_seconds
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                raise Refusal(408, f"the request body did not arrive within {self.limits.body_seconds:g} s") from None
+            if message["type"] == "http.disconnect":
+                raise Refusal(400, "the client went away before its request body was complete")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limits.max_body:
+                raise Refusal(413, f"the request body is over the limit of {self.limits.max_body} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _key(self, scope, headers: dict, body: bytes) -> tuple | None:
+        """What the answer can depend on, or None when the request is not one the edge may answer."""
+        if scope["method"] not in ("GET", "POST"):
+            return None
+        return (scope["method"], scope["path"], scope["query_string"], body, headers.get("content-type"),
+                headers.get("host"), scope.get("scheme"), headers.get("accept"), headers.get("accept-encoding"))
+
+    def _lookup(self, key) -> Answer | None:
+        if key is None:
+            return None
+        with self._lock:
+            return self._lru.get(key)
+
+    def _call_app(self, scope, body: bytes, key) -> Answer:
+        """Run the WSGI app on a request thread, with its body complete; store what it marks storable."""
+        environ = build_environ(scope, io.BytesIO(body))
         captured = {}
 
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            captured["storable"] = key is not None and environ.get(STORABLE) and status.startswith("200")
-            return start_response(status, headers + [MISS] if captured["storable"] else headers, exc_info)
+        def start_response(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = int(status.split(" ", 1)[0]), list(headers)
+            return lambda data: None
 
-        body = self.app(environ, capture)
-        endpoint = environ.get(ENDPOINT, "unmatched")
-        if captured.get("storable"):
-            body = self._store(key, captured, body, endpoint)
-        metrics.record(endpoint, environ["REQUEST_METHOD"], captured.get("status", "500")[:3], started)
-        return body
-
-    def _key(self, environ) -> tuple | None:
-        """What the answer can depend on, or None when the request is not one the edge may answer."""
-        method = environ["REQUEST_METHOD"]
-        payload = b""
-        if method == "POST":
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or "")
-            except ValueError:
-                return None
-            if not 0 <= length <= self.max_body:
-                return None
-            payload = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(payload)
-        elif method != "GET":
-            return None
-        return (method, environ.get("PATH_INFO"), environ.get("QUERY_STRING"), payload,
-                environ.get("CONTENT_TYPE"), environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"),
-                environ.get("HTTP_ACCEPT"), environ.get("HTTP_ACCEPT_ENCODING"))
-
-    def _store(self, key, captured, body, endpoint: str) -> list[bytes]:
         try:
-            data = b"".join(body)
-        finally:
-            getattr(body, "close", lambda: None)()
-        etag = next((unquote_etag(v)[0] for k, v in captured["headers"] if k.lower() == "etag"), None)
-        stored = Stored(captured["status"], list(captured["headers"]) + [HIT], data, endpoint, etag)
+            chunks = self.app(environ, start_response)
+            try:
+                data = b"".join(chunks)
+            finally:
+                getattr(chunks, "close", lambda: None)()
+        except Exception:  # noqa: BLE001 - the app answers its own errors; this is the last line of defence
+            logging.getLogger(__name__).exception("the app failed outside its error handlers")
+            return Answer(*self.error_page(500, "internal error; the server log has the details", None))
+        status, headers = captured["status"], captured["headers"]
+        endpoint = environ.get(ENDPOINT, "unmatched")
+        if key is None or not environ.get(STORABLE) or status != 200:
+            return Answer(status, headers, data, endpoint)
+        etag = next((unquote_etag(v)[0] for k, v in headers if k.lower() == "etag"), None)
         metrics.CACHE.labels("miss").inc()
+        stored = Answer(status, headers + [HIT], data, endpoint, etag)
         if stored.size <= self._lru.maxsize:
             with self._lock:
                 self._lru[key] = stored
-        return [data]
+        return Answer(status, headers + [MISS], data, endpoint)
 
     @staticmethod
-    def _replay(stored: Stored, environ, start_response, started: float) -> list[bytes]:
+    def _replay(stored: Answer, headers: dict) -> Answer:
         """The stored answer, or 304 when the client already holds it (RFC 9110, 13.1.2)."""
-        condition = environ.get("HTTP_IF_NONE_MATCH")
+        condition = headers.get("if-none-match")
         if condition and stored.etag and parse_etags(condition).contains(stored.etag):
-            start_response("304 Not Modified", [h for h in stored.headers if h[0].lower() in NOT_MODIFIED_HEADERS])
-            metrics.record(stored.endpoint, environ["REQUEST_METHOD"], "304", started)
-            return []
-        start_response(stored.status, stored.headers)
-        metrics.record(stored.endpoint, environ["REQUEST_METHOD"], stored.status[:3], started)
-        return [stored.body]
+            return Answer(304, [h for h in stored.headers if h[0].lower() in NOT_MODIFIED_HEADERS], b"")
+        return stored
+
+    @staticmethod
+    async def _send(send, scope, answer: Answer, started: float, endpoint: str = "unmatched") -> None:
+        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers + SECURITY_HEADERS]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
+        metrics.record(endpoint, scope["method"], str(answer.status), started)

@@ -36,6 +36,13 @@ def respond(status: int, message: str, headers: dict | None = None) -> Response:
     return response
 
 
+def page(app, status: int, message: str, accept: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The error response `respond` makes, for a request the app never saw (the edge's own refusals)."""
+    with app.test_request_context(headers={"Accept": accept or "*/*"}):
+        response = respond(status, message)
+    return response.status_code, list(response.headers.items()), response.get_data()
+
+
 def register(app) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError):

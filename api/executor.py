@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from api import formats, sandbox
+from api import formats, metrics, sandbox
 from kg.errors import QueryError
 
 QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it is offered the express lane
@@ -225,6 +225,7 @@ class QueryPool:
 
     def _replace(self, worker: _Worker) -> None:
         """Kill a worker and start its successor off the request path."""
+        metrics.RESTARTS.inc()
         worker.process.kill()
         worker.process.join()
         worker.conn.close()

@@ -15,6 +15,7 @@ LATENCY = Histogram("virtkg_request_seconds", "Time to answer an HTTP request", 
 CACHE = Counter("virtkg_result_cache_total", "Storable answers served from the response store (hit) or made (miss)",
                 ["result"])
 TIMEOUTS = Counter("virtkg_query_timeouts_total", "Queries stopped at their time limit")
+RESTARTS = Counter("virtkg_query_process_restarts_total", "Query processes killed (time limit) or lost, and replaced")
 REFUSED = Counter("virtkg_query_refused_total", "Queries refused at once because every query process was busy")
 
 blueprint = Blueprint("metrics", __name__)

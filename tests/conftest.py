@@ -57,6 +57,7 @@ class Server:
         import os
         import time
         import urllib.request
+        self.build = build
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--out", str(build),

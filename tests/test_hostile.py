@@ -1,0 +1,243 @@
+"""The holes a probe of the landed endpoint found (issue 10), each a named regression test, plus the
+layer below the parse: a query process that cannot open a socket even when asked to directly."""
+
+import re
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+import requests
+
+from api.executor import Job, QueryPool
+from conftest import Server
+from kg.errors import QueryError
+
+CANNED = ["advise", "by-source", "compare", "disagreements", "hypervisors", "isolation", "products",
+          "search", "timeline", "use-cases"]
+
+
+def sparql(server, **kwargs):
+    return requests.request(kwargs.pop("method", "GET"), server.url + "/sparql", timeout=60, **kwargs)
+
+
+def restarts(server) -> float:
+    metrics = requests.get(server.url + "/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith("virtkg_query_process_restarts_total"))
+
+
+@contextmanager
+def listener():
+    """A local TCP listener that records every connection made to it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.2)
+    seen, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+                seen.append(conn.recv(200))
+                conn.close()
+            except OSError:
+                pass
+
+    watcher = threading.Thread(target=accept, daemon=True)
+    watcher.start()
+    try:
+        yield sock.getsockname()[1], seen
+    finally:
+        time.sleep(0.5)
+        stop.set()
+        watcher.join()
+        sock.close()
+
+
+# --- 1. SERVICE hidden behind an escape in a prefixed name -------------------------------------------
+
+@pytest.mark.parametrize("escape", ["\\#", "\\'", '\\"', "\\\\"])
+def test_service_after_escaped_local_name_is_refused_and_nothing_connects(server, escape):
+    with listener() as (port, seen):
+        body = (f"PREFIX ex: <http://e/> SELECT * WHERE {{ VALUES ?x {{ ex:a{escape} }} "
+                f"SERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}")
+        response = sparql(server, method="POST", data=body.encode(),
+                          headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 400 and "SERVICE is refused" in response.json()["error"]
+    assert seen == []
+
+
+def test_a_query_process_cannot_connect_even_when_the_parse_is_bypassed(build_dir):
+    """The lower layer: a SERVICE job sent straight to a query process reaches nobody."""
+    pool = QueryPool(str((build_dir / "current").resolve() / "store"), 1, 1 << 30)
+    try:
+        with listener() as (port, seen):
+            job = Job(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}", "json", 10, 1 << 20)
+            with pytest.raises(QueryError):
+                pool.run(job, 10)
+        assert seen == []
+        assert pool.run(Job("ASK { ?s ?p ?o }", "json", 10, 1 << 20), 10).body  # the worker lives on
+    finally:
+        pool.close()
+
+
+# --- 2. crafted queries that killed the query process ------------------------------------------------
+
+NESTED = {
+    "braces": "SELECT * WHERE " + "{ " * 3000 + "} " * 3000,
+    "parentheses": "SELECT * WHERE { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + ") }",
+    "subqueries": "SELECT * WHERE { " + "{ SELECT * WHERE " * 1500 + "{ }" + " }" * 1500 + " }",
+    "blank nodes": "SELECT * WHERE { ?s <a:p> " + "[ <a:p> " * 2000 + "1" + " ]" * 2000 + " }",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NESTED))
+def test_deep_nesting_is_refused_before_evaluation(server, shape):
+    before = restarts(server)
+    response = sparql(server, method="POST", data={"query": NESTED[shape]})
+    assert response.status_code == 400 and "nests" in response.json()["error"]
+    assert restarts(server) == before
+
+
+def test_huge_values_do_not_kill_the_query_process(server):
+    before = restarts(server)
+    chain = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(22))
+    response = sparql(server, params={"query": f"SELECT ?v22 WHERE {{ BIND('abcd' AS ?v0) {chain} }}"})
+    assert response.status_code in (200, 400), response.text[:200]
+    assert len(response.content) <= 8 << 20
+    assert restarts(server) == before
+
+
+# --- 3. a byte budget per response -------------------------------------------------------------------
+
+def test_responses_are_cut_at_the_byte_budget_and_say_so(server):
+    chain = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(21))
+    query = f"SELECT ?v21 WHERE {{ VALUES ?n {{ 1 2 3 4 5 6 7 8 }} BIND(STR(?n) AS ?v0) {chain} }}"
+    tsv = sparql(server, params={"query": query, "format": "tsv"})
+    assert tsv.status_code == 200
+    assert len(tsv.content) <= 8 << 20
+    assert tsv.headers["X-Virtkg-Truncated"] == "true" and tsv.headers["X-Virtkg-Byte-Limit"] == str(8 << 20)
+    as_json = sparql(server, params={"query": query})
+    assert as_json.json()["truncated"] is True and as_json.json()["byteLimit"] == 8 << 20
+    assert len(as_json.content) <= (8 << 20) + 64
+
+
+# --- 4. strict numbers -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", CANNED)
+@pytest.mark.parametrize("field", ["limit", "offset"])
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663", "\uff11", "1e3", " 1", "-1"])
+def test_unicode_digits_in_paging_are_400(server, name, field, value):
+    response = requests.get(f"{server.url}/api/{name}", params={field: value}, timeout=30)
+    assert response.status_code == 400
+    assert field in response.json()["error"]
+
+
+@pytest.mark.parametrize("value", ["\u0663", "\uff11", "1e3", "inf", "nan"])
+def test_timeout_takes_ascii_numbers_only(server, value):
+    response = sparql(server, params={"query": "ASK {}", "timeout": value})
+    assert response.status_code == 400 and "timeout" in response.json()["error"]
+
+
+# --- 5. stalled uploads ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def production(build_dir):
+    running = Server(build_dir, "--production", "--workers", "2", "--threads", "4",
+                     env={"VIRTKG_QUERY_WORKERS": "1", "VIRTKG_BODY_TIMEOUT": "3", "VIRTKG_QUERY_TIMEOUT": "10"})
+    yield running
+    running.stop()
+
+
+def _stall(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n"
+                 b"Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK")
+    return sock
+
+
+def test_stalled_uploads_hold_no_request_thread(production):
+    stalled = [_stall(production.port) for _ in range(32)]
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert requests.get(production.url + "/healthz", timeout=5).status_code == 200
+        assert sparql(production, params={"query": f"ASK {{ ?s ?p ?o }} # {started}"}).status_code == 200
+        assert time.monotonic() - started < 1.0
+        stalled[0].settimeout(10)
+        answer = stalled[0].recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408") and b'"error"' in answer
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
+# --- 7. protocol-level errors ------------------------------------------------------------------------
+
+def _raw(port: int, data: bytes, wait: float = 10) -> bytes:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(wait)
+        sock.sendall(data)
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+        return out
+
+
+def test_an_invalid_chunk_is_a_400_with_a_message(production):
+    answer = _raw(production.port, b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                   b"Content-Type: application/sparql-query\r\nConnection: close\r\n\r\nzz\r\nab\r\n0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400") and b'"error"' in answer
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n"
+    b"Content-Type: application/sparql-query\r\nConnection: close\r\n\r\nASK {}",
+    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+    b"GET /spa\x00rql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+], ids=["two content lengths", "bad content length", "NUL in path"])
+def test_malformed_requests_get_an_answer_not_a_hang(production, request_bytes):
+    assert _raw(production.port, request_bytes).startswith(b"HTTP/1.1 400")
+
+
+# --- 6. slow queries do not starve the rest -----------------------------------------------------------
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # storm %d"
+
+
+def test_slow_queries_beyond_capacity_are_refused_promptly(production):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(lambda i: (time.monotonic(), sparql(production, params={"query": SLOW % i}),
+                                          time.monotonic()), i) for i in range(8)]
+        answers = [f.result() for f in futures]
+    refused = [(end - start) for start, response, end in answers if response.status_code == 503]
+    assert refused, "more slow queries than query processes: some are refused"
+    assert all(r.headers.get("Retry-After") for _, r, _ in answers if r.status_code == 503)
+    assert sorted(refused)[len(refused) // 2] < 2.0, "refused at once, not after waiting out the slow ones"
+
+
+# --- 8. security headers -----------------------------------------------------------------------------
+
+def test_every_route_sends_the_security_headers(server):
+    from api import create_app
+    from api.config import Settings
+    app = create_app(Settings.from_env(build_dir=server.build))
+    paths = set()
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: {"name": "timeline", "filename": "virtkg.css"}.get(
+            m.group(1), "yasgui.min.js"), rule.rule)
+        paths.add(path)
+    paths |= {"/no-such-page", "/api/no-such-query", "/sparql?query=SELEC"}
+    app.extensions["virtkg"].pool.close()
+    for path in sorted(paths):
+        for accept in ("text/html", "application/json"):
+            response = requests.get(server.url + path, headers={"Accept": accept}, timeout=30)
+            headers = response.headers
+            assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), path
+            assert "script-src 'self'" in headers["Content-Security-Policy"], path
+            assert headers.get("X-Content-Type-Options") == "nosniff", path
+            assert headers.get("Referrer-Policy") == "no-referrer", path
