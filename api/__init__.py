@@ -13,6 +13,9 @@ COMPRESSED = ["application/sparql-results+json", "application/sparql-results+xml
               "application/ld+json", "application/json", "text/html", "text/css", "application/javascript"]
 
 
+MAX_HEADERS = 100  # as most servers (hyper, Go's net/http in effect): no client needs more
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """The Flask app (WSGI): every surface, with nothing in front of it."""
     settings = settings or Settings.from_env()
@@ -39,6 +42,6 @@ def create_edge(settings: Settings | None = None) -> edge.Edge:
     """What the server runs (ASGI): the edge (api.edge) in front of the Flask app."""
     settings = settings or Settings.from_env()
     app = create_app(settings)
-    limits = edge.Limits(max_body=3 * settings.max_query_bytes, body_seconds=settings.body_timeout,
+    limits = edge.Limits(max_headers=MAX_HEADERS, max_body=3 * settings.max_query_bytes, body_seconds=settings.body_timeout,
                          cache_bytes=settings.cache_mb << 20, threads=settings.request_threads)
     return edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept))

@@ -101,8 +101,9 @@ def run(name: str):
     bound = canned.bind(query, args, svc.lookup)
     fmt = _format(suffix or None)
     ranked = name == "advise"
-    limit = svc.settings.row_limit if ranked else _int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = 0 if ranked else _int("offset", 0, 0, 10_000_000)
+    limit, offset = _int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), _int("offset", 0, 0, 10_000_000)
+    if ranked:  # a ranking is whole or wrong: every row, one page
+        limit, offset = svc.settings.row_limit, 0
     engine_format = "json" if fmt.name in ("page", "html") else fmt.name
     job = Job(bound.text, engine_format, limit, svc.settings.max_response_bytes, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())))
     outcome = svc.answer(job, svc.settings.query_timeout)

@@ -27,22 +27,23 @@ def serve(host, port, production, workers, threads, out_dir):
     EmbeddedStore.open(settings.build_dir)  # fail now, in one line, if there is nothing to serve
     cpus = os.cpu_count() or 1
     workers = workers or (cpus if production else 1)
-    # Both modes run the same stack: granian parses HTTP (in Rust), the edge (ASGI) runs on its event
-    # loop, the Flask app on the edge's request threads. Query processes default to one CPU each across
-    # all workers with --production: more only contend for the CPUs (bench/sparql.py: 2 workers x 1
-    # beat 2 x 2 on every query of the mix, store off).
+    # Both modes run the same stack: uvicorn parses HTTP (httptools, uvloop; api.protocol), the edge
+    # (ASGI) runs on its event loop, the Flask app on the edge's request threads. Query processes default
+    # to one CPU each across all workers with --production: more only contend for the CPUs
+    # (bench/sparql.py: 2 workers x 1 beat 2 x 2 on every query of the mix, store off).
     env = {**({"VIRTKG_QUERY_WORKERS": str(max(1, cpus // workers))} if production else {}), **os.environ,
            "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR")
            or tempfile.mkdtemp(prefix="virtkg-metrics-")}
     if threads:
         env["VIRTKG_REQUEST_THREADS"] = str(threads)
     # -P: import virtkg as installed, never a same-named folder in the working directory.
-    os.execve(sys.executable, [sys.executable, "-P", "-m", "granian", "--interface", "asgi", "--factory",
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "uvicorn", "--factory", "api:create_edge",
                                "--host", host, "--port", str(port), "--workers", str(workers),
-                               "--respawn-failed-workers", "--no-ws", "--http", "1",
-                               "--http1-header-read-timeout", str(min(60_000, int(settings.body_timeout * 1000))),
-                               "--workers-kill-timeout", str(int(settings.query_timeout) + 30),
-                               "api:create_edge"], env)
+                               "--http", "api.protocol:Protocol", "--loop", "uvloop", "--ws", "none",
+                               "--lifespan", "on", "--no-access-log", "--no-server-header",
+                               "--limit-concurrency", str(settings.max_connections),
+                               "--timeout-keep-alive", "5",
+                               "--timeout-graceful-shutdown", str(int(settings.query_timeout) + 5)], env)
 
 
 if __name__ == "__main__":

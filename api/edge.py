@@ -75,6 +75,7 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Limits:
+    max_headers: int      # header fields (431 past them)
     max_body: int         # bytes of request body read at most (413 past it)
     body_seconds: float   # time the whole body may take to arrive (408 past it)
     cache_bytes: int      # size of the response store; 0 stores nothing
@@ -102,6 +103,7 @@ class Edge:
         started = time.perf_counter()
         headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope["headers"]}
         try:
+            self._check_headers(scope)
             body = await self._read_body(headers, receive)
         except Refusal as refused:
             status, page_headers, page = self.error_page(refused.status, refused.message, headers.get("accept"))
@@ -124,6 +126,10 @@ class Edge:
                 self._threads.shutdown(wait=False, cancel_futures=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def _check_headers(self, scope) -> None:
+        if len(scope["headers"]) > self.limits.max_headers:
+            raise Refusal(431, f"the request has {len(scope['headers'])} header fields; the limit is {self.limits.max_headers}")
 
     async def _read_body(self, headers: dict, receive) -> bytes:
         """The whole body, or a Refusal: 413 past `max_body` (before reading, when Content-Length says

@@ -1,6 +1,7 @@
 """The holes a probe of the landed endpoint found (issue 10), each a named regression test, plus the
 layer below the parse: a query process that cannot open a socket even when asked to directly."""
 
+import json
 import re
 import socket
 import threading
@@ -13,10 +14,11 @@ import requests
 
 from api.executor import Job, QueryPool
 from conftest import Server
+from kg import canned
 from kg.errors import QueryError
 
-CANNED = ["advise", "by-source", "compare", "disagreements", "hypervisors", "isolation", "products",
-          "search", "timeline", "use-cases"]
+EXAMPLES = {q.name: q.example for q in canned.load_all().values()}
+CANNED = sorted(EXAMPLES)
 
 
 def sparql(server, **kwargs):
@@ -132,7 +134,7 @@ def test_responses_are_cut_at_the_byte_budget_and_say_so(server):
 @pytest.mark.parametrize("field", ["limit", "offset"])
 @pytest.mark.parametrize("value", ["\u00b2", "\u0663", "\uff11", "1e3", " 1", "-1"])
 def test_unicode_digits_in_paging_are_400(server, name, field, value):
-    response = requests.get(f"{server.url}/api/{name}", params={field: value}, timeout=30)
+    response = requests.get(f"{server.url}/api/{name}", params={**EXAMPLES[name], field: value}, timeout=30)
     assert response.status_code == 400
     assert field in response.json()["error"]
 
@@ -194,14 +196,31 @@ def test_an_invalid_chunk_is_a_400_with_a_message(production):
     assert answer.startswith(b"HTTP/1.1 400") and b'"error"' in answer
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n"
-    b"Content-Type: application/sparql-query\r\nConnection: close\r\n\r\nASK {}",
-    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
-    b"GET /spa\x00rql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-], ids=["two content lengths", "bad content length", "NUL in path"])
-def test_malformed_requests_get_an_answer_not_a_hang(production, request_bytes):
-    assert _raw(production.port, request_bytes).startswith(b"HTTP/1.1 400")
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n"
+     b"Content-Type: application/sparql-query\r\nConnection: close\r\n\r\nASK {}", 400),
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n", 400),
+    (b"GET /spa\x00rql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400),
+    (b"GET /sparql?query=" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
+    (b"GET /" + b"x" * 65_540 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(200))
+     + b"Connection: close\r\n\r\n", 431),
+    (b"BREW /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400),
+    (b"DELETE /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405),
+], ids=["two content lengths", "bad content length", "NUL in path", "100 kB URL", "64 kB URL", "200 headers",
+        "unknown method", "unsupported method"])
+def test_protocol_errors_have_a_json_body(production, request_bytes, status):
+    answer = _raw(production.port, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 %d" % status), head[:100]
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body)["status"] == status and json.loads(body)["error"]
+
+
+def test_protocol_errors_speak_html_to_browsers(production):
+    answer = _raw(production.port, b"GET /sparql?query=" + b"x" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n"
+                                    b"Accept: text/html\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 414") and b"text/html" in answer and b"<h1>Error 414</h1>" in answer
 
 
 # --- 6. slow queries do not starve the rest -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`virtkg serve --production`: granian with several worker processes, each answering, metrics merged across them."""
+"""`virtkg serve --production`: uvicorn with several worker processes, each answering, metrics merged across them."""
 
 from concurrent.futures import ThreadPoolExecutor
 
