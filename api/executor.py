@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from api import formats, metrics, sandbox
 from kg.errors import QueryError
+from kg.namespaces import PREFIXES
 
 QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it is offered the express lane
 EXPRESS_WAIT = 0.25      # seconds it then waits for the express worker before it is refused
@@ -123,7 +124,7 @@ def _fit(head: list[bytes], rows: list[bytes], cut: str | None, render, budget: 
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
     """Run one job against an open store; raises SyntaxError for a malformed query."""
-    options = {"use_default_graph_as_union": not job.default_graphs, "base_iri": job.base_iri}
+    options = {"use_default_graph_as_union": not job.default_graphs, "base_iri": job.base_iri, "prefixes": PREFIXES}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -153,11 +154,16 @@ def _answer(store: ox.Store, job: Job) -> tuple[str, object]:
     try:
         return "ok", evaluate(store, job)
     except SyntaxError as e:
-        return "bad", f"query does not parse: {e}"
+        return "bad", f"query does not parse: {_one_line(e)}"
     except MemoryError:
         return "bad", "the query needed more memory than a query may use"
     except Exception as e:  # noqa: BLE001 - an engine error of any type is the query's failure, in one line
-        return "bad", f"query could not be evaluated: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        return "bad", f"query could not be evaluated: {_one_line(e)}"
+
+
+def _one_line(error: Exception, most: int = 300) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def _serve(conn, store_path: str, memory_bytes: int) -> None:

@@ -10,11 +10,13 @@ nothing.
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Mapping
 
 import tree_sitter_sparql
 from tree_sitter import Language, Node, Parser
 
 from kg.errors import QueryError
+from kg.namespaces import PREFIXES
 
 QUERY_FORMS = {"select_query": "SELECT", "construct_query": "CONSTRUCT", "describe_query": "DESCRIBE",
                "ask_query": "ASK"}
@@ -76,23 +78,42 @@ def _syntax_error(root: Node, text: bytes) -> QuerySyntaxError:
     return QuerySyntaxError(f"the query does not parse: syntax error at {_where(node)}{near}")
 
 
-def analyse(text: str, max_depth: int = MAX_DEPTH) -> Analysis:
+def _undeclared(used: list[Node], declared: set[str], known: Mapping[str, str]) -> QuerySyntaxError | None:
+    for node in used:
+        prefix = node.text.decode("utf-8").rstrip(":")
+        if prefix not in declared and prefix not in known:
+            offer = ", ".join(f"{p}:" for p in known)
+            return QuerySyntaxError(f"undeclared prefix {prefix}: at {_where(node)}; declare it, or use one of "
+                                    f"those declared for every query: {offer}")
+    return None
+
+
+def analyse(text: str, max_depth: int = MAX_DEPTH, known: Mapping[str, str] = PREFIXES) -> Analysis:
     """The query's form and depth; raises ReadOnlyError for an update, RefusedQuery for a SERVICE call
-    or a nesting deeper than `max_depth`, QuerySyntaxError for anything the grammar rejects."""
+    or a nesting deeper than `max_depth`, QuerySyntaxError for anything the grammar rejects and for a
+    prefix neither the query nor `known` (the prefixes the engine is given for every query) declares."""
     source = text.encode("utf-8")
     root = _parser().parse(source).root_node
     top = {child.type for child in root.children}
     if top & UPDATE_FORMS:
         raise ReadOnlyError(READ_ONLY)
-    depth = 0
+    depth, declared, used = 0, set(), []
     for node, level in _walk(root):
         depth = max(depth, level)
         if node.type in ("service_graph_pattern", "SERVICE"):
             raise RefusedQuery(f"SERVICE is refused at {_where(node)}: this endpoint never calls other endpoints")
+        if node.type == "namespace" and node.parent is not None:
+            if node.parent.type == "prefix_declaration":
+                declared.add(node.text.decode("utf-8").rstrip(":"))
+            else:
+                used.append(node)
     if depth > max_depth:
         raise RefusedQuery(f"the query nests {depth} levels deep; the limit is {max_depth}")
     if root.has_error:
         raise _syntax_error(root, source)
+    undeclared = _undeclared(sorted(used, key=lambda n: n.start_byte), declared, known)
+    if undeclared:
+        raise undeclared
     forms = [QUERY_FORMS[t] for t in top if t in QUERY_FORMS]
     if len(forms) != 1:
         raise QuerySyntaxError("the query does not parse: expected one SELECT, ASK, CONSTRUCT or DESCRIBE")

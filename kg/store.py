@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import NoBuildError, QueryError
+from kg.namespaces import PREFIXES
 
 CURRENT = "current"
 
@@ -45,6 +46,7 @@ class EmbeddedStore:
 
     def query(self, text: str, **options):
         options.setdefault("use_default_graph_as_union", True)
+        options.setdefault("prefixes", PREFIXES)
         try:
             return self.store.query(text, **options)
         except SyntaxError as e:

@@ -303,3 +303,15 @@ def test_health_and_metrics(server):
     metrics = requests.get(server.url + "/metrics", timeout=10).text
     assert 'virtkg_requests_total{endpoint="/sparql"' in metrics
     assert "virtkg_result_cache_total" in metrics and "virtkg_query_timeouts_total" in metrics
+
+
+def test_our_prefixes_are_predeclared(server):
+    response = sparql(server, params={"query": "SELECT ?p WHERE { ?p a vkg:Type1Hypervisor }"})
+    assert response.status_code == 200 and KVM in response.text
+
+
+def test_an_undeclared_prefix_is_one_line_naming_it(server):
+    response = sparql(server, params={"query": "SELECT * WHERE { ?s a foo:Hypervisor }"})
+    error = response.json()["error"]
+    assert response.status_code == 400 and "\n" not in error
+    assert "undeclared prefix foo: at line 1, column 23" in error and "vkg:" in error
