@@ -105,7 +105,7 @@ def run(name: str):
     if ranked:  # a ranking is whole or wrong: every row, one page
         limit, offset = svc.settings.row_limit, 0
     engine_format = "json" if fmt.name in ("page", "html") else fmt.name
-    job = Job(bound.text, engine_format, limit, svc.settings.max_response_bytes, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())))
+    job = Job(bound.text, engine_format, limit, svc.settings.max_response_bytes, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())), shape=f"api:{name}")
     outcome = svc.answer(job, svc.settings.query_timeout)
     next_url = _page_url(name, suffix or None, offset + outcome.rows) if outcome.truncated and not ranked else None
     prev_url = _page_url(name, suffix or None, max(0, offset - limit)) if offset else None

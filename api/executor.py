@@ -12,8 +12,11 @@ re-serialised natively; a re-serialisation over the budget keeps proportionally 
 
 Admission: a query waits at most QUEUE_WAIT for one of the general workers. If all are still busy
 (long queries are running) it may use the express worker, with at most EXPRESS_LIMIT to finish, so
-fast queries keep being answered during a storm of slow ones; with that busy too, it is refused at
-once (PoolBusy) instead of queueing behind work that may take the whole time limit.
+fast queries keep being answered during a storm of slow ones; with that busy too, it is refused
+(PoolBusy) instead of queueing behind work that may take the whole time limit. A query whose shape
+(kg.sparql_syntax: its tokens without comments, layout or variable names) ran past EXPRESS_LIMIT
+before is known to be slow: it never gets the express worker, so a storm of one slow query sent again
+and again is refused after QUEUE_WAIT and leaves the express worker to the rest.
 """
 
 import io
@@ -25,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from cachetools import LRUCache
 
 from api import formats, metrics, sandbox
 from kg.errors import QueryError
@@ -34,6 +38,7 @@ QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it 
 EXPRESS_WAIT = 0.25      # seconds it then waits for the express worker before it is refused
 EXPRESS_LIMIT = 1.0      # seconds a query may run on the express worker
 START_TIMEOUT = 60       # seconds a new query process may take to confine itself and open the store
+SLOW_SHAPES = 4096       # slow query shapes remembered
 STACK_BYTES = 256 << 20  # the evaluating thread's stack: far past what the nesting bound lets a query need
 
 
@@ -61,6 +66,7 @@ class Job:
     offset: int = 0      # rows to skip first, for pages
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
     base_iri: str | None = None  # what relative IRIs in the query resolve against
+    shape: str = ""      # what makes two jobs the same query for admission (see the module's note)
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,8 @@ class QueryPool:
         self._context = multiprocessing.get_context("spawn")  # safe in threaded and forked servers
         self._store_path = store_path
         self._memory_bytes = memory_bytes
+        self._slow = LRUCache(maxsize=SLOW_SHAPES)  # shapes that ran past EXPRESS_LIMIT, most recent kept
+        self._slow_lock = threading.Lock()
         self._general: queue.Queue[_Worker] = queue.Queue()
         self._express: queue.Queue[_Worker] = queue.Queue()
         self.size = size
@@ -237,26 +245,42 @@ class QueryPool:
         worker.conn.close()
         threading.Thread(target=lambda: worker.lane.put(self._spawn(worker.lane)), daemon=True).start()
 
-    def _acquire(self, timeout: float) -> tuple[_Worker, float]:
+    def _acquire(self, timeout: float, known_slow: bool) -> tuple[_Worker, float]:
         """A worker and the time the query may run on it (see the module's note on admission)."""
         try:
             return self._general.get(timeout=min(QUEUE_WAIT, timeout)), timeout
         except queue.Empty:
             pass
+        if known_slow:
+            raise PoolBusy
         try:
             return self._express.get(timeout=EXPRESS_WAIT), min(timeout, EXPRESS_LIMIT)
         except queue.Empty:
             raise PoolBusy from None
 
+    def _remember(self, shape: str, seconds: float) -> None:
+        if not shape:
+            return
+        with self._slow_lock:
+            if seconds > EXPRESS_LIMIT:
+                self._slow[shape] = seconds
+            else:
+                self._slow.pop(shape, None)
+
     def run(self, job: Job, timeout: float) -> Outcome:
         """Evaluate `job` within `timeout` seconds of running time."""
-        worker, limit = self._acquire(timeout)
+        with self._slow_lock:
+            known_slow = job.shape in self._slow
+        worker, limit = self._acquire(timeout, known_slow)
+        started = time.monotonic()
         try:
             worker.conn.send(job)
             if not worker.conn.poll(limit):
                 self._replace(worker)
+                self._remember(job.shape, float("inf"))
                 raise QueryTimeout(express=limit < timeout)
             status, payload = worker.conn.recv()
+            self._remember(job.shape, time.monotonic() - started)
         except (EOFError, OSError):
             worker.process.join(1)
             reason = _stopped(worker.process)

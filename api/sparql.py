@@ -102,7 +102,7 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     if request.method == "GET" and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
     job = Job(query, formats.job_name(fmt), settings.row_limit, settings.max_response_bytes,
-              tuple(default_graphs), tuple(named_graphs), base_iri=request.base_url)
+              tuple(default_graphs), tuple(named_graphs), base_iri=request.base_url, shape=analysis.shape)
     outcome = svc.answer(job, _timeout(settings))
     response = Response(outcome.body, content_type=fmt.content_type)
     if outcome.truncated:

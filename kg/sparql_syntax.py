@@ -8,6 +8,7 @@ query processes cannot open a network connection at all (api.sandbox), so a gap 
 nothing.
 """
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
@@ -44,6 +45,8 @@ READ_ONLY = "read-only: SPARQL updates are not accepted"
 class Analysis:
     form: str     # SELECT, ASK, CONSTRUCT or DESCRIBE
     depth: int    # levels of the syntax tree
+    shape: str    # a digest of the query's tokens without comments, spacing and variable names: the same
+                  # query sent again with another comment, layout or variable names has the same shape
 
     @property
     def returns_triples(self) -> bool:
@@ -97,9 +100,12 @@ def analyse(text: str, max_depth: int = MAX_DEPTH, known: Mapping[str, str] = PR
     top = {child.type for child in root.children}
     if top & UPDATE_FORMS:
         raise ReadOnlyError(READ_ONLY)
-    depth, declared, used = 0, set(), []
+    depth, declared, used, shape = 0, set(), [], hashlib.blake2b(digest_size=12)
     for node, level in _walk(root):
         depth = max(depth, level)
+        if node.child_count == 0 and node.type != "comment":
+            shape.update(b"?" if node.type == "var" else node.text)
+            shape.update(b"\x00")
         if node.type in ("service_graph_pattern", "SERVICE"):
             raise RefusedQuery(f"SERVICE is refused at {_where(node)}: this endpoint never calls other endpoints")
         if node.type == "namespace" and node.parent is not None:
@@ -117,4 +123,4 @@ def analyse(text: str, max_depth: int = MAX_DEPTH, known: Mapping[str, str] = PR
     forms = [QUERY_FORMS[t] for t in top if t in QUERY_FORMS]
     if len(forms) != 1:
         raise QuerySyntaxError("the query does not parse: expected one SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return Analysis(forms[0], depth)
+    return Analysis(forms[0], depth, shape.hexdigest())

@@ -6,7 +6,6 @@ import re
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -171,7 +170,9 @@ def test_stalled_uploads_hold_no_request_thread(production):
         assert sparql(production, params={"query": f"ASK {{ ?s ?p ?o }} # {started}"}).status_code == 200
         assert time.monotonic() - started < 1.0
         stalled[0].settimeout(10)
-        answer = stalled[0].recv(4096)
+        answer = b""
+        while chunk := stalled[0].recv(65536):  # the server closes a connection it refused
+            answer += chunk
         assert answer.startswith(b"HTTP/1.1 408") and b'"error"' in answer
     finally:
         for sock in stalled:
@@ -225,18 +226,47 @@ def test_protocol_errors_speak_html_to_browsers(production):
 
 # --- 6. slow queries do not starve the rest -----------------------------------------------------------
 
-SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # storm %d"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # storm %s"
+CACHED = "SELECT ?l WHERE { <https://w3id.org/virtkg/resource/kvm> rdfs:label ?l }"
 
 
-def test_slow_queries_beyond_capacity_are_refused_promptly(production):
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = [pool.submit(lambda i: (time.monotonic(), sparql(production, params={"query": SLOW % i}),
-                                          time.monotonic()), i) for i in range(8)]
-        answers = [f.result() for f in futures]
-    refused = [(end - start) for start, response, end in answers if response.status_code == 503]
-    assert refused, "more slow queries than query processes: some are refused"
-    assert all(r.headers.get("Retry-After") for _, r, _ in answers if r.status_code == 503)
-    assert sorted(refused)[len(refused) // 2] < 2.0, "refused at once, not after waiting out the slow ones"
+def _timed(server, query: str) -> tuple[float, requests.Response]:
+    started = time.perf_counter()
+    response = sparql(server, params={"query": query})
+    return time.perf_counter() - started, response
+
+
+def _p99(samples: list[float]) -> float:
+    return sorted(samples)[int(0.99 * (len(samples) - 1))]
+
+
+def test_a_storm_of_slow_queries_starves_neither_cached_nor_cheap_ones(production):
+    """More slow queries than query processes: cached answers stay under 50 ms p99, fresh cheap queries
+    under 1 s p99, and the slow ones beyond capacity are refused with 503 and Retry-After, promptly."""
+    assert _timed(production, CACHED)[1].status_code == 200
+    stop, slow = threading.Event(), []
+
+    def storm(n: int):
+        while not stop.is_set():
+            slow.append(_timed(production, SLOW % f"{n} {time.perf_counter_ns()}"))
+
+    clients = [threading.Thread(target=storm, args=(n,)) for n in range(8)]
+    for client in clients:
+        client.start()
+    try:
+        time.sleep(1.5)
+        cached = [_timed(production, CACHED) for _ in range(200)]
+        fresh = [_timed(production, f"ASK {{ <https://w3id.org/virtkg/resource/kvm> ?p ?o }} # {n}") for n in range(40)]
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+    assert all(r.status_code == 200 for _, r in cached + fresh)
+    assert _p99([t for t, _ in cached]) < 0.05
+    assert _p99([t for t, _ in fresh]) < 1.0
+    refused = [(t, r) for t, r in slow if r.status_code == 503]
+    assert len(refused) > len(slow) // 2 and all(r.headers.get("Retry-After") for _, r in refused)
+    assert sorted(t for t, _ in refused)[len(refused) // 2] < 1.0
 
 
 # --- 8. security headers -----------------------------------------------------------------------------
