@@ -4,6 +4,7 @@
 import os
 import sys
 import tempfile
+from pathlib import Path
 
 import click
 
@@ -36,8 +37,10 @@ def serve(host, port, production, workers, threads, out_dir):
            or tempfile.mkdtemp(prefix="virtkg-metrics-")}
     if threads:
         env["VIRTKG_REQUEST_THREADS"] = str(threads)
-    # -P: import virtkg as installed, never a same-named folder in the working directory.
-    os.execve(sys.executable, [sys.executable, "-P", "-m", "uvicorn", "--factory", "api:create_edge",
+    # -P and --app-dir: import virtkg from where it is installed, never from a same-named folder in the
+    # working directory (uvicorn would otherwise put the working directory first on the path).
+    installed = str(Path(__file__).resolve().parents[1])
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "uvicorn", "--factory", "api:create_edge", "--app-dir", installed,
                                "--host", host, "--port", str(port), "--workers", str(workers),
                                "--http", "api.protocol:Protocol", "--loop", "uvloop", "--ws", "none",
                                "--lifespan", "on", "--no-access-log", "--no-server-header",

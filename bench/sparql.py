@@ -6,7 +6,7 @@
 The mix is bench/queries/*.rq (label lookup, two-hop join, text FILTER, GROUP BY, DESCRIBE), sent as GET
 ?query= by wrk (Debian's package) per query, server and concurrency, for --duration seconds or
 --requests requests, whichever ends first (bench/limit.lua). The label lookup and the DESCRIBE are about
-the resource bench/params/resource.rq picks from the data. Ours runs in production mode (granian) twice,
+the resource bench/params/resource.rq picks from the data. Ours runs in production mode (uvicorn) twice,
 response store on (repeated queries are replayed) and off (every request runs its query). The peers load the
 same data: Oxigraph's server (PyPI package `oxigraph`, serve-read-only with --union-default-graph) and
 Virtuoso (Debian's virtuoso-opensource, default graph = all graphs). "million" adds bench/synthetic.py's
