@@ -130,7 +130,7 @@ def _fit(head: list[bytes], rows: list[bytes], cut: str | None, render, budget: 
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
     """Run one job against an open store; raises SyntaxError for a malformed query."""
-    options = {"use_default_graph_as_union": not job.default_graphs, "base_iri": job.base_iri, "prefixes": PREFIXES}
+    options = {"base_iri": job.base_iri, "prefixes": PREFIXES}  # the default graph: the build's merge of all graphs
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:

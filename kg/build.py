@@ -23,7 +23,7 @@ from kg import checks, provenance, reason
 from kg.errors import ValidationError
 from kg.load import load_sources
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PREFIXES, PROVENANCE_GRAPH, VKG, VKGRAPH
-from kg.store import CURRENT
+from kg.store import CURRENT, with_default_graph
 
 KEEP_BUILDS = 3
 Progress = Callable[[str, str, float], None]
@@ -109,6 +109,7 @@ def _build_id(files: list[Path]) -> str:
 
 def _report(build_id: str, store: ox.Store, steps: dict[str, float]) -> dict:
     per_graph = Counter(q.graph_name.value for q in store)
+    distinct = len({(q.subject, q.predicate, q.object) for q in store})
     docs = Counter()
     for graph, n in per_graph.items():
         if graph.startswith(str(VKGRAPH)) and graph[len(str(VKGRAPH)):][:3].isdigit():
@@ -120,7 +121,8 @@ def _report(build_id: str, store: ox.Store, steps: dict[str, float]) -> dict:
     return {
         "build_id": build_id,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "triples": sum(per_graph.values()),
+        "triples": distinct,
+        "quads": sum(per_graph.values()),
         "triples_per_graph": dict(sorted(per_graph.items())),
         "classes": len(classes),
         "individuals": len(typed - classes),
@@ -132,7 +134,7 @@ def _report(build_id: str, store: ox.Store, steps: dict[str, float]) -> dict:
 
 def _write(checked: Checked, target: Path) -> None:
     store = ox.Store(str(target / "store"))
-    store.bulk_extend(checked.store)
+    store.bulk_extend(with_default_graph(checked.store))
     store.flush()
     store.optimize()
     dumps = target / "dumps"

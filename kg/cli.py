@@ -16,7 +16,7 @@ from kg import coverage as cover
 from kg.errors import VirtkgError
 from kg.namespaces import PREFIXES
 from kg.sparql_syntax import analyse
-from kg.store import EmbeddedStore, default_out_dir
+from kg.store import EmbeddedStore, default_out_dir, named_quads
 
 EXPORT_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
                   "jsonld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
@@ -177,7 +177,7 @@ def stats(out_dir, as_json):
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(f"build            {report['build_id']} ({report['created']})")
-    for key in ("triples", "classes", "individuals", "inferred_triples"):
+    for key in ("triples", "quads", "classes", "individuals", "inferred_triples"):
         click.echo(f"{key.replace('_', ' '):<16} {report[key]}")
     click.echo(f"graphs           {len(report['triples_per_graph'])}")
     for doc, n in report["facts_per_document"].items():
@@ -208,9 +208,9 @@ def export(fmt, output, out_dir):
     """Export the current build; turtle, jsonld and xml merge all graphs into one."""
     store = EmbeddedStore.open(out_dir).store
     if fmt in DATASET_FORMATS:
-        write = lambda out: store.dump(out, format=EXPORT_FORMATS[fmt], prefixes=PREFIXES)
+        write = lambda out: ox.serialize(named_quads(store), out, format=EXPORT_FORMATS[fmt], prefixes=PREFIXES)
     else:
-        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in named_quads(store)}
         write = lambda out: ox.serialize(triples, out, format=EXPORT_FORMATS[fmt], prefixes=PREFIXES)
     if output is None:
         write(sys.stdout.buffer)

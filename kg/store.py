@@ -26,9 +26,23 @@ def current_build(out_dir: Path) -> Path:
     return link.resolve()
 
 
+def with_default_graph(quads) -> list[ox.Quad]:
+    """The named-graph quads plus their merge as the store's default graph, each triple once: SPARQL's
+    default graph is a set, so a triple four sections state is seen once outside GRAPH ?g."""
+    quads = [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+    merged = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    return quads + [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in merged]
+
+
+def named_quads(store: ox.Store):
+    """Every quad of a built store but its materialised default graph (which only repeats them)."""
+    return (q for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+
+
 @dataclass
 class EmbeddedStore:
-    """A read-only Oxigraph store of one build; SPARQL's default graph is the union of all graphs."""
+    """A read-only Oxigraph store of one build; SPARQL's default graph is the merge of all graphs,
+    materialised at build time (with_default_graph)."""
 
     path: Path
     store: ox.Store
@@ -45,7 +59,6 @@ class EmbeddedStore:
         return self.report["build_id"]
 
     def query(self, text: str, **options):
-        options.setdefault("use_default_graph_as_union", True)
         options.setdefault("prefixes", PREFIXES)
         try:
             return self.store.query(text, **options)

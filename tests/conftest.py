@@ -95,10 +95,11 @@ def write_build(out: Path, quads: list) -> Path:
     """A build folder holding just `quads`, in the layout `virtkg build` writes, for serving test data."""
     import json
     import pyoxigraph as ox
+    from kg.store import with_default_graph
     build = out / "test-build"
     build.mkdir()
     store = ox.Store(str(build / "store"))
-    store.extend(quads)
+    store.extend(with_default_graph(quads))
     store.flush()
     del store
     per_graph = {}
