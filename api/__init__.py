@@ -1,5 +1,7 @@
 """The virtkg HTTP service: one Flask app, one blueprint per surface, wired here and nowhere else."""
 
+import gc
+
 from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
@@ -44,4 +46,6 @@ def create_edge(settings: Settings | None = None) -> edge.Edge:
     app = create_app(settings)
     limits = edge.Limits(max_headers=MAX_HEADERS, max_body=3 * settings.max_query_bytes, body_seconds=settings.body_timeout,
                          cache_bytes=settings.cache_mb << 20, threads=settings.request_threads)
-    return edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept))
+    served = edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept))
+    gc.freeze()  # what start-up made lives as long as the process: keep it out of every collection's scan
+    return served

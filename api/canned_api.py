@@ -1,6 +1,7 @@
 """/api: the canned queries of queries/*.rq as a REST API, with pages, formats and OpenAPI docs."""
 
 import json
+import math
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
@@ -43,10 +44,7 @@ def _format(suffix: str | None) -> formats.Format:
     wanted = suffix or request.args.get("format")
     if wanted == "json":
         wanted = "page"  # /api/<name>.json is the plain JSON page; the SPARQL form is format=application/sparql-results+json
-    try:
-        return formats.choose(formats.PAGES, request.headers.get("Accept"), wanted)
-    except formats.NotAcceptable as e:
-        raise ApiError(f"no acceptable format; this answer is available as: {e}", 406) from None
+    return formats.choose(formats.PAGES, request.headers.get("Accept"), wanted)
 
 
 def _page_url(name: str, suffix: str | None, offset: int) -> str:
@@ -54,10 +52,33 @@ def _page_url(name: str, suffix: str | None, offset: int) -> str:
     return url_for("api.run", name=name + (f".{suffix}" if suffix else ""), _external=True) + "?" + urlencode(args)
 
 
-def _rows(body: bytes) -> tuple[list[str], list[dict[str, str]]]:
+XSD = "http://www.w3.org/2001/XMLSchema#"
+INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+                              "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong",
+                              "unsignedShort", "unsignedByte")}
+REALS = {XSD + t for t in ("decimal", "double", "float")}
+
+
+def _value(term: dict) -> str | int | float | bool:
+    """A typed literal as the JSON value it stands for (number, boolean); anything else as its text."""
+    kind, value = term.get("datatype"), term["value"]
+    try:
+        if kind in INTEGERS:
+            return int(value)
+        if kind in REALS:
+            number = float(value)
+            return number if math.isfinite(number) else value
+    except ValueError:  # an ill-typed literal stays text
+        return value
+    if kind == XSD + "boolean" and value in ("true", "false", "1", "0"):
+        return value in ("true", "1")
+    return value
+
+
+def _rows(body: bytes) -> tuple[list[str], list[dict]]:
     data = json.loads(body)
     columns = data["head"]["vars"]
-    return columns, [{c: b[c]["value"] for c in columns if c in b} for b in data["results"]["bindings"]]
+    return columns, [{c: _value(b[c]) for c in columns if c in b} for b in data["results"]["bindings"]]
 
 
 @blueprint.route("/api")

@@ -207,7 +207,9 @@ def _stopped(process: multiprocessing.Process) -> str:
 
 
 class QueryPool:
-    """`size` general worker processes and one express worker over one store; callers borrow one per query."""
+    """`size` general worker processes and one express worker over one store; callers borrow one per query.
+    One spare, started and confined in advance, takes the place of a killed worker at once, so a lane is
+    never empty while a successor starts (which takes a second or more on a busy machine)."""
 
     def __init__(self, store_path: str, size: int, memory_bytes: int):
         self._context = multiprocessing.get_context("spawn")  # safe in threaded and forked servers
@@ -217,8 +219,9 @@ class QueryPool:
         self._slow_lock = threading.Lock()
         self._general: queue.Queue[_Worker] = queue.Queue()
         self._express: queue.Queue[_Worker] = queue.Queue()
+        self._spares: queue.Queue[_Worker] = queue.Queue()
         self.size = size
-        for lane, count in ((self._general, size), (self._express, 1)):
+        for lane, count in ((self._general, size), (self._express, 1), (self._spares, 1)):
             for _ in range(count):
                 lane.put(self._spawn(lane))
 
@@ -238,25 +241,40 @@ class QueryPool:
         return _Worker(process, parent, lane)
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker and start its successor off the request path."""
+        """Kill a worker, put the spare in its place, and start a new spare off the request path."""
         metrics.RESTARTS.inc()
         worker.process.kill()
         worker.process.join()
         worker.conn.close()
-        threading.Thread(target=lambda: worker.lane.put(self._spawn(worker.lane)), daemon=True).start()
+        try:
+            spare = self._spares.get_nowait()
+            spare.lane = worker.lane
+            worker.lane.put(spare)
+            lane = self._spares
+        except queue.Empty:  # several killed at once: the lane waits for its own successor
+            lane = worker.lane
+        threading.Thread(target=lambda: lane.put(self._spawn(lane)), daemon=True).start()
 
-    def _acquire(self, timeout: float, known_slow: bool) -> tuple[_Worker, float]:
+    def _acquire(self, timeout: float, shape: str) -> tuple[_Worker, float]:
         """A worker and the time the query may run on it (see the module's note on admission)."""
         try:
             return self._general.get(timeout=min(QUEUE_WAIT, timeout)), timeout
         except queue.Empty:
             pass
-        if known_slow:
+        if self._known_slow(shape):
             raise PoolBusy
         try:
-            return self._express.get(timeout=EXPRESS_WAIT), min(timeout, EXPRESS_LIMIT)
+            worker = self._express.get(timeout=EXPRESS_WAIT)
         except queue.Empty:
             raise PoolBusy from None
+        if self._known_slow(shape):  # asked again: the shape may have proved slow while this query waited
+            self._express.put(worker)
+            raise PoolBusy
+        return worker, min(timeout, EXPRESS_LIMIT)
+
+    def _known_slow(self, shape: str) -> bool:
+        with self._slow_lock:
+            return shape in self._slow
 
     def _remember(self, shape: str, seconds: float) -> None:
         if not shape:
@@ -269,9 +287,7 @@ class QueryPool:
 
     def run(self, job: Job, timeout: float) -> Outcome:
         """Evaluate `job` within `timeout` seconds of running time."""
-        with self._slow_lock:
-            known_slow = job.shape in self._slow
-        worker, limit = self._acquire(timeout, known_slow)
+        worker, limit = self._acquire(timeout, job.shape)
         started = time.monotonic()
         try:
             worker.conn.send(job)
@@ -292,7 +308,7 @@ class QueryPool:
         return payload
 
     def close(self) -> None:
-        for lane in (self._general, self._express):
+        for lane in (self._general, self._express, self._spares):
             while True:
                 try:
                     worker = lane.get_nowait()

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from api.errors import ApiError
 from kg.namespaces import PREFIXES
 
 
@@ -62,12 +63,19 @@ def job_name(fmt: Format) -> str:
     return fmt.name if fmt.results is not None else f"triples:{fmt.name}"
 
 
-class NotAcceptable(Exception):
-    """Nothing the client accepts is something we can produce; carries what we can."""
+class UnknownFormat(ApiError):
+    """`format=` names nothing we offer here (400, naming what we do)."""
+
+    def __init__(self, requested: str, offered: tuple[Format, ...]):
+        super().__init__(f"format={requested} is not one of: {', '.join(f.name for f in offered)}")
+
+
+class NotAcceptable(ApiError):
+    """Nothing the client accepts is something we can produce (406, naming what we can)."""
 
     def __init__(self, offered: tuple[Format, ...]):
-        super().__init__(", ".join(f.media_type for f in offered))
-        self.offered = offered
+        super().__init__("no acceptable format; this answer is available as: "
+                         + ", ".join(f.media_type for f in offered), 406)
 
 
 @lru_cache(maxsize=1024)
@@ -79,7 +87,7 @@ def choose(offered: tuple[Format, ...], accept_header: str | None, requested: st
         for f in offered:
             if requested in (f.name, f.media_type, *f.aliases):
                 return f
-        raise NotAcceptable(offered)
+        raise UnknownFormat(requested, offered)
     if not accept:
         return offered[0]
     names = {}

@@ -43,7 +43,7 @@ def _operation(query: CannedQuery) -> dict:
         "operationId": query.name.replace("-", "_"),
         "summary": query.summary,
         "description": query.description,
-        "tags": query.tags or ["queries"],
+        "tags": query.tags[:1] or ["queries"],  # one tag each, so the docs list every operation once
         "parameters": [_parameter(p, query) for p in query.params] + PAGING,
         "responses": {
             "200": {"description": "One page of rows, each with the section it comes from",
@@ -73,8 +73,9 @@ def document(queries, server: str) -> dict:
                      "properties": {"query": {"type": "string"}, "summary": {"type": "string"},
                                     "parameters": {"type": "object"},
                                     "columns": {"type": "array", "items": {"type": "string"}},
-                                    "rows": {"type": "array", "items": {"type": "object",
-                                                                        "additionalProperties": {"type": "string"}}},
+                                    "rows": {"type": "array", "items": {"type": "object", "additionalProperties": {
+                                        "type": ["string", "number", "boolean"],
+                                        "description": "typed literals as numbers and booleans, the rest as text"}}},
                                     "offset": {"type": "integer"}, "limit": {"type": "integer"},
                                     "next": {"type": ["string", "null"]}, "prev": {"type": ["string", "null"]},
                                     "ranking": {"type": "array", "items": {"type": "object"}}}},

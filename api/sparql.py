@@ -82,10 +82,7 @@ def _check_length(query: str, settings) -> None:
 
 
 def _choose(offered):
-    try:
-        return formats.choose(offered, request.headers.get("Accept"), request.values.get("format"))
-    except formats.NotAcceptable as e:
-        raise ApiError(f"no acceptable format; this answer is available as: {e}", 406) from None
+    return formats.choose(offered, request.headers.get("Accept"), request.values.get("format"))
 
 
 def _cacheable(response: Response, etag: str) -> Response:
@@ -137,15 +134,16 @@ def _service_description(fmt) -> Response:
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql():
     query, default_graphs, named_graphs = _request_parts()
-    if query is not None:
+    browser = request.method == "GET" and "format" not in request.args and wants_html()
+    if query is not None and not browser:
         if not query.strip():
             raise ApiError("the query is empty")
         return _answer_query(query, default_graphs, named_graphs)
     if request.method == "POST":
         raise ApiError("no query given: send it in the query parameter")
-    if "format" not in request.args and wants_html():
+    if browser:  # the editor, with a linked query loaded and run
         examples = _example_queries()
-        return render_template("sparql.html", prefixes=PREFIXES, examples=examples,
+        return render_template("sparql.html", prefixes=PREFIXES, examples=examples, linked=query,
                                examples_json=[{"name": q.meta.get("summary", q.name), "query": q.text} for q in examples],
                                editor_ready=(service().settings.editor_dir / "yasgui.min.js").is_file())
     return _service_description(_choose(formats.TRIPLES))

@@ -40,6 +40,7 @@ class Param:
     default: str | None = None
     required: bool = False
     repeatable: bool = False
+    differs_from: str | None = None    # another parameter this one must not name the same thing as
 
     @property
     def within_iri(self) -> str | None:
@@ -94,7 +95,7 @@ def _param(name: str, spec: dict, path: str) -> Param:
     default = spec.pop("default", None)
     param = Param(name, kind, str(spec.pop("description", "")), spec.pop("class", None), values,
                   None if default is None else str(default), bool(spec.pop("required", False)),
-                  bool(spec.pop("repeatable", False)))
+                  bool(spec.pop("repeatable", False)), spec.pop("differs_from", None))
     if spec:
         raise InputError(f"{path}: parameter {name!r} has unknown keys {sorted(spec)}")
     if kind in ("resource", "class") and not param.within:
@@ -223,4 +224,8 @@ def bind(query: CannedQuery, args: Mapping[str, list[str]], lookup: Lookup) -> B
             text += f"\nVALUES ?{param.name} {{ {' '.join(str(t) for t in terms)} }}\n"
         else:
             substitutions[param.name] = terms[0]
+        other = param.differs_from
+        if other in substitutions and substitutions[other] == substitutions.get(param.name):
+            raise ParameterError(f"{other} and {param.name} both name {shown[param.name][0]}; "
+                                 f"{query.name} needs two different ones")
     return Bound(text, substitutions, shown)

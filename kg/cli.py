@@ -33,6 +33,10 @@ class Cli(click.Group):
             for problem in e.problems:
                 click.echo(f"virtkg: {problem}", err=True)
             ctx.exit(e.exit_code)
+        except click.UsageError as e:  # one line, not click's usage block
+            where = f"virtkg {e.ctx.info_name} --help" if e.ctx and e.ctx.parent else "virtkg --help"
+            click.echo(f"virtkg: {e.format_message()} (see `{where}`)", err=True)
+            ctx.exit(e.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # the reader (head, less) went away: not our failure

@@ -22,7 +22,8 @@ def default_out_dir() -> Path:
 def current_build(out_dir: Path) -> Path:
     link = out_dir / CURRENT
     if not link.exists():
-        raise NoBuildError(f"no build in {out_dir} yet: run `virtkg build` first")
+        raise NoBuildError(f"no build in {out_dir.resolve()} (looked for {link.name} there): run `virtkg build`, "
+                           f"or point --out or VIRTKG_BUILD_DIR at the folder a build went to")
     return link.resolve()
 
 

@@ -163,7 +163,7 @@ def test_compare_startup_time_keeps_every_source_and_flags_the_disagreement(serv
     assert documents(vms, "minutes") == ["001", "002", "003"]
     assert documents(containers, "milliseconds") == ["000", "001"]
     assert documents(containers, "seconds") == ["002", "003"]
-    assert all(r["disputed"] == "true" for r in containers if r["value"] in ("milliseconds", "seconds"))
+    assert all(r["disputed"] is True for r in containers if r["value"] in ("milliseconds", "seconds"))
     assert all(r["source"].startswith("https://w3id.org/virtkg/source/") for r in page["rows"])
 
 

@@ -60,18 +60,27 @@ def test_export_round_trips(build_dir, tmp_path, fmt, parser):
     (["query"], 2, "give either a query string or -f FILE"),
     (["query", "--format", "yaml", "ASK {}"], 2, "Invalid value for '--format'"),
     (["export", "--format", "rdfa"], 2, "Invalid value for '--format'"),
+    (["compare", "vm"], 2, "Missing argument 'B'. (see `virtkg compare --help`)"),
 ])
 def test_errors_are_one_line_and_non_zero(build_dir, args, code, needle):
     result = virtkg(*args[:1], "--out", str(build_dir), *args[1:], check=False)
     assert result.returncode == code
     assert needle in result.stderr
-    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_missing_build_is_one_line(tmp_path):
     result = virtkg("stats", "--out", str(tmp_path / "nothing"), check=False)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"virtkg: no build in {tmp_path / 'nothing'} yet: run `virtkg build` first"]
+    assert result.stderr.strip().splitlines() == [
+        f"virtkg: no build in {tmp_path / 'nothing'} (looked for current there): run `virtkg build`, "
+        "or point --out or VIRTKG_BUILD_DIR at the folder a build went to"]
+
+
+def test_comparing_a_technology_with_itself_is_refused(build_dir):
+    result = virtkg("compare", "vm", "virtual machines", "--out", str(build_dir), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "virtkg: a and b both name vkr:virtual-machines; compare needs two different ones"
 
 
 def test_stats_prints_the_report(build_dir):

@@ -4,8 +4,11 @@ layer below the parse: a query process that cannot open a socket even when asked
 import json
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -240,32 +243,38 @@ def _p99(samples: list[float]) -> float:
     return sorted(samples)[int(0.99 * (len(samples) - 1))]
 
 
+STORM_CLIENT = """
+import sys, time, requests
+url, n, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # storm %s %d"
+until, answers = time.monotonic() + seconds, []
+while time.monotonic() < until:
+    started = time.monotonic()
+    r = requests.get(url + "/sparql", params={"query": query % (n, time.perf_counter_ns())}, timeout=60)
+    answers.append(f"{r.status_code} {time.monotonic() - started:.3f} {int(bool(r.headers.get('Retry-After')))}")
+print("\\n".join(answers))
+"""
+
+
 def test_a_storm_of_slow_queries_starves_neither_cached_nor_cheap_ones(production):
     """More slow queries than query processes: cached answers stay under 50 ms p99, fresh cheap queries
-    under 1 s p99, and the slow ones beyond capacity are refused with 503 and Retry-After, promptly."""
-    assert _timed(production, CACHED)[1].status_code == 200
-    stop, slow = threading.Event(), []
-
-    def storm(n: int):
-        while not stop.is_set():
-            slow.append(_timed(production, SLOW % f"{n} {time.perf_counter_ns()}"))
-
-    clients = [threading.Thread(target=storm, args=(n,)) for n in range(8)]
-    for client in clients:
-        client.start()
-    try:
-        time.sleep(1.5)
-        cached = [_timed(production, CACHED) for _ in range(200)]
-        fresh = [_timed(production, f"ASK {{ <https://w3id.org/virtkg/resource/kvm> ?p ?o }} # {n}") for n in range(40)]
-    finally:
-        stop.set()
-        for client in clients:
-            client.join()
-    assert all(r.status_code == 200 for _, r in cached + fresh)
+    under 1 s p99, and the slow ones beyond capacity are refused with 503 and Retry-After, promptly.
+    The storm comes from other processes, so the measuring client is not slowed by its own threads."""
+    with ThreadPoolExecutor(16) as warm:  # concurrent, so that every server process stores the answer
+        assert {r.status_code for _, r in warm.map(lambda _: _timed(production, CACHED), range(64))} == {200}
+    storm = [subprocess.Popen([sys.executable, "-c", STORM_CLIENT, production.url, str(n), "34"],
+                              stdout=subprocess.PIPE, text=True) for n in range(8)]
+    time.sleep(2)
+    cached = [_timed(production, CACHED) for _ in range(200)]
+    fresh = [_timed(production, f"ASK {{ <https://w3id.org/virtkg/resource/kvm> ?p ?o }} # {n}") for n in range(100)]
+    slow = [line.split() for client in storm for line in client.communicate(timeout=120)[0].split()]
+    slow = [(status, float(seconds), retry) for status, seconds, retry in zip(*[iter(sum(slow, []))] * 3)]
+    assert [r.status_code for _, r in cached] == [200] * len(cached)
     assert _p99([t for t, _ in cached]) < 0.05
-    assert _p99([t for t, _ in fresh]) < 1.0
-    refused = [(t, r) for t, r in slow if r.status_code == 503]
-    assert len(refused) > len(slow) // 2 and all(r.headers.get("Retry-After") for _, r in refused)
+    assert _p99([t if r.status_code == 200 else float("inf") for t, r in fresh]) < 1.0, \
+        "a fresh query refused counts as one that never finished"
+    refused = [(t, retry) for status, t, retry in slow if status == "503"]
+    assert len(refused) > len(slow) // 2 and all(retry == "1" for _, retry in refused)
     assert sorted(t for t, _ in refused)[len(refused) // 2] < 1.0
 
 

@@ -36,3 +36,41 @@ def test_describe_states_each_value_once(server):
 def test_graph_patterns_still_see_every_section(server):
     rows = sparql(server, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{KVM}> a ?type }} }}").json()["results"]["bindings"]
     assert len(rows) >= 3
+
+
+# --- 2. typed values in /api JSON ---------------------------------------------------------------------------
+
+def test_api_json_gives_numbers_and_booleans(server):
+    rows = requests.get(server.url + "/api/compare", params={"a": "vm", "b": "containers", "dimension": "startup time"},
+                        timeout=30).json()["rows"]
+    assert all(isinstance(r["disputed"], bool) for r in rows)
+    numbers = [r["min"] for r in rows if "min" in r]
+    assert numbers and all(isinstance(n, (int, float)) for n in numbers)
+
+
+# --- 3. a technology compared with itself ---------------------------------------------------------------------
+
+def test_comparing_a_technology_with_itself_is_400(server):
+    response = requests.get(server.url + "/api/compare", params={"a": "vm", "b": "virtual machines"}, timeout=30)
+    assert response.status_code == 400 and "two different" in response.json()["error"]
+
+
+# --- 6. errors: 400 under any Accept, format= names what it takes ----------------------------------------------
+
+def test_a_syntax_error_is_400_for_a_browser_too(server):
+    response = sparql(server, "SELECT * WHERE { ?s", "text/html")
+    assert response.status_code == 400 and response.headers["Content-Type"].startswith("text/html")
+    assert "does not parse" in response.text
+
+
+def test_an_unknown_format_is_400_naming_the_formats(server):
+    response = requests.get(server.url + "/sparql", params={"query": "ASK {}", "format": "yaml"}, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["error"] == "format=yaml is not one of: json, xml, csv, tsv"
+
+
+# --- 7. /metrics ---------------------------------------------------------------------------------------------
+
+def test_metrics_content_type_names_its_charset_once(server):
+    kind = requests.get(server.url + "/metrics", timeout=30).headers["Content-Type"]
+    assert kind.count("charset") == 1

@@ -1,22 +1,26 @@
-// Starts YASGUI against this server's own /sparql, with virtkg's prefixes and one tab per example query.
+// Starts YASGUI against this server's own /sparql, in one tab: the query of a /sparql?query= link (run
+// at once), or the first example; the examples menu loads any example into it.
 (function () {
-  const prefixes = JSON.parse(document.getElementById("virtkg-prefixes").textContent);
   const examples = JSON.parse(document.getElementById("virtkg-examples").textContent);
+  const linked = JSON.parse(document.getElementById("virtkg-query").textContent);
   const endpoint = new URL("/sparql", window.location.href).href;
-  const header = Object.entries(prefixes).map(([p, iri]) => `PREFIX ${p}: <${iri}>`).join("\n");
-  const tabs = examples.length ? examples : [{ name: "Labels", query: `${header}\n\nSELECT ?s ?label WHERE {\n  ?s rdfs:label ?label\n} LIMIT 20` }];
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
     persistenceId: null,
   });
-  const first = yasgui.getTab();
-  first.setName(tabs[0].name);
-  first.getYasqe().setValue(tabs[0].query);
-  tabs.slice(1).forEach((example) => {
-    const defaults = Yasgui.Tab.getDefaults(yasgui);
-    yasgui.addTab(false, { ...defaults, name: example.name, yasqe: { value: example.query },
-                           requestConfig: { ...defaults.requestConfig, endpoint: endpoint } });
+  const tab = yasgui.getTab();
+  const show = (name, query) => { tab.setName(name); tab.getYasqe().setValue(query); };
+  if (linked) {
+    show("Linked query", linked);
+    tab.query();
+  } else if (examples.length) {
+    show(examples[0].name, examples[0].query);
+  }
+  const menu = document.getElementById("virtkg-example-menu");
+  menu.addEventListener("change", () => {
+    const example = examples[Number(menu.value)];
+    if (example) show(example.name, example.query);
   });
   window.virtkgYasgui = yasgui;
 })();
