@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +19,14 @@ def installed(tmp_path_factory):
     """The wheel of this checkout installed into a folder of its own; returns that folder."""
     tmp = tmp_path_factory.mktemp("wheel")
     wheels, site = tmp / "wheels", tmp / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
+    made = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                           "-w", str(wheels), str(ROOT)], check=True, capture_output=True, text=True)
+    # The package itself must build without a warning (pip's own notes on this machine's indexes aside).
+    warnings = [line for line in (made.stdout + made.stderr).splitlines()
+                if "warn" in line.lower() and "Location 'file:" not in line]
+    assert warnings == [], "\n".join(warnings)
     wheel = next(wheels.glob("virtkg-*.whl"))
+    assert {"LICENSE", "LICENSE-DATA"} <= {Path(n).name for n in zipfile.ZipFile(wheel).namelist()}
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)
     return site
