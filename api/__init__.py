@@ -46,6 +46,8 @@ def create_edge(settings: Settings | None = None) -> edge.Edge:
     app = create_app(settings)
     limits = edge.Limits(max_headers=MAX_HEADERS, max_body=3 * settings.max_query_bytes, body_seconds=settings.body_timeout,
                          cache_bytes=settings.cache_mb << 20, threads=settings.request_threads)
-    served = edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept))
+    service = app.extensions["virtkg"]
+    served = edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept),
+                       lambda: service.build_id)
     gc.freeze()  # what start-up made lives as long as the process: keep it out of every collection's scan
     return served

@@ -84,15 +84,18 @@ class Limits:
 
 class Edge:
     """Wraps a WSGI app (`app`) as ASGI; `error_page(status, message, accept)` renders (status, headers,
-    body) for the errors the edge gives itself, in the format the client accepts, as the app would."""
+    body) for the errors the edge gives itself, in the format the client accepts, as the app would;
+    `build_id()` names the build served now."""
 
-    def __init__(self, app, limits: Limits, error_page):
+    def __init__(self, app, limits: Limits, error_page, build_id):
         self.app = app
+        self.build_id = build_id  # the build served now: stored answers of another are dropped
         self.limits = limits
         self.error_page = error_page
         self.storing = limits.cache_bytes > 0
         self._lru = LRUCache(maxsize=max(limits.cache_bytes, 1), getsizeof=Answer.size.fget)
         self._lock = threading.Lock()
+        self._build = build_id()
         self._threads = ThreadPoolExecutor(limits.threads, thread_name_prefix="virtkg-request")
 
     async def __call__(self, scope, receive, send):
@@ -167,6 +170,9 @@ class Edge:
         if key is None:
             return None
         with self._lock:
+            if self._build != self.build_id():  # a new build is served: nothing stored still holds
+                self._lru.clear()
+                self._build = self.build_id()
             return self._lru.get(key)
 
     def _call_app(self, scope, body: bytes, key) -> Answer:

@@ -1,39 +1,89 @@
 """What the HTTP surfaces share: the open build, the query workers and the canned queries.
-Views ask this object for answers; none of them touches the store or the workers directly."""
+Views ask this object for answers; none of them touches the store or the workers directly.
 
+A running server follows its builds: a watcher notices when `current` points at a new build, opens it
+with its own query processes, and switches to it; requests already running finish on the old one,
+whose processes are stopped once the longest query could have ended. While a process serves a build it
+holds that build (kg.store.hold), so a later `virtkg build` never deletes it from under it."""
+
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from api import metrics
 from api.config import Settings
 from api.executor import Job, Outcome, PoolBusy, QueryPool, QueryTimeout
 from api.errors import ApiError
 from kg import canned
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, current_build, hold
+
+POLL_SECONDS = 1.0  # how often a server looks for a new build
 
 
-@dataclass
-class Service:
-    settings: Settings
+@dataclass(frozen=True)
+class Generation:
+    """One build as served: its store, its query processes, its name lookups, and the hold on it."""
+
     store: EmbeddedStore
     pool: QueryPool
-    queries: dict[str, canned.CannedQuery]
     lookup: canned.Lookup
+    held: object
 
     @classmethod
-    def start(cls, settings: Settings) -> "Service":
-        store = EmbeddedStore.open(settings.build_dir)
+    def open(cls, build_dir: Path, settings: Settings) -> "Generation":
+        store = EmbeddedStore.open(build_dir)
+        held = hold(store.path)
         pool = QueryPool(str(store.path / "store"), settings.query_workers, settings.query_memory_mb << 20)
-        return cls(settings, store, pool, canned.load_all(),
-                   canned.Lookup(store.query))
+        return cls(store, pool, canned.Lookup(store.query), held)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.held.close()
+
+
+class Service:
+    def __init__(self, settings: Settings, generation: Generation):
+        self.settings = settings
+        self.generation = generation
+        self.queries: dict[str, canned.CannedQuery] = canned.load_all()
+
+    @classmethod
+    def start(cls, settings: Settings, follow: bool = True) -> "Service":
+        service = cls(settings, Generation.open(settings.build_dir, settings))
+        if follow:
+            threading.Thread(target=service._follow, name="build-watcher", daemon=True).start()
+        return service
+
+    @property
+    def store(self) -> EmbeddedStore:
+        return self.generation.store
+
+    @property
+    def lookup(self) -> canned.Lookup:
+        return self.generation.lookup
 
     @property
     def build_id(self) -> str:
-        return self.store.build_id
+        return self.generation.store.build_id
+
+    def _follow(self) -> None:
+        while True:
+            time.sleep(POLL_SECONDS)
+            try:
+                if current_build(self.settings.build_dir) != self.generation.store.path:
+                    self._switch()
+            except Exception:  # noqa: BLE001 - a build being written or broken: keep serving the old one
+                continue
+
+    def _switch(self) -> None:
+        old, self.generation = self.generation, Generation.open(self.settings.build_dir, self.settings)
+        threading.Timer(self.settings.query_timeout + 5, old.close).start()
 
     def answer(self, job: Job, timeout: float) -> Outcome:
         """From a worker, within `timeout` (repeated requests are answered at the edge, api.edge)."""
         try:
-            return self.pool.run(job, timeout)
+            return self.generation.pool.run(job, timeout)
         except QueryTimeout as e:
             metrics.TIMEOUTS.inc()
             if e.express:

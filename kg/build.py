@@ -23,7 +23,7 @@ from kg import checks, provenance, reason
 from kg.errors import ValidationError
 from kg.load import load_sources
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PREFIXES, PROVENANCE_GRAPH, VKG, VKGRAPH
-from kg.store import CURRENT, with_default_graph
+from kg.store import CURRENT, HOLD, builds, unheld, with_default_graph
 
 KEEP_BUILDS = 3
 Progress = Callable[[str, str, float], None]
@@ -143,13 +143,13 @@ def _write(checked: Checked, target: Path) -> None:
     checked.store.dump(str(dumps / "ontology.ttl"), format=ox.RdfFormat.TURTLE,
                        from_graph=ox.NamedNode(str(ONTOLOGY_IRI)), prefixes=PREFIXES)
     del store  # closes the on-disk store before the directory is renamed
+    (target / HOLD).touch()
 
 
 def _prune(out_dir: Path, keep: str) -> None:
-    builds = sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.is_symlink()
-                    and not p.name.startswith("."))
-    for old in builds[:-KEEP_BUILDS]:
-        if old.name != keep:
+    """Delete builds past the newest KEEP_BUILDS, but never one a running server holds."""
+    for old in builds(out_dir)[:-KEEP_BUILDS]:
+        if old.name != keep and unheld(old):
             shutil.rmtree(old, ignore_errors=True)
 
 

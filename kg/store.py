@@ -1,8 +1,10 @@
 """The built graph on disk: where builds live, how one is opened, and the store interface the rest of
 virtkg talks to (an embedded Oxigraph store; a remote SPARQL store can implement the same methods)."""
 
+import fcntl
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from kg.errors import NoBuildError, QueryError
 from kg.namespaces import PREFIXES
 
 CURRENT = "current"
+HOLD = ".served"  # in each build: servers hold a shared lock on it while they serve that build
+BUILD_NAME = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{10}")  # what kg.build names its folders; nothing else is ours
 
 
 def default_out_dir() -> Path:
@@ -25,6 +29,32 @@ def current_build(out_dir: Path) -> Path:
         raise NoBuildError(f"no build in {out_dir.resolve()} (looked for {link.name} there): run `virtkg build`, "
                            f"or point --out or VIRTKG_BUILD_DIR at the folder a build went to")
     return link.resolve()
+
+
+def hold(build: Path):
+    """Hold a build for as long as the returned file stays open (closing it, or the process ending,
+    lets go): `unheld` then leaves it alone."""
+    (build / HOLD).touch()  # present in every build since holds exist; made for older ones
+    held = open(build / HOLD, "rb")
+    fcntl.flock(held, fcntl.LOCK_SH)
+    return held
+
+
+def unheld(build: Path) -> bool:
+    """Whether no process holds `build` now."""
+    try:
+        with open(build / HOLD, "rb") as probe:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+    except FileNotFoundError:
+        return True
+    except BlockingIOError:
+        return False
+
+
+def builds(out_dir: Path) -> list[Path]:
+    """The builds in `out_dir`, oldest first (by name); other folders there (setuptools' build/lib) are not ours."""
+    return sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.is_symlink() and BUILD_NAME.fullmatch(p.name))
 
 
 def with_default_graph(quads) -> list[ox.Quad]:

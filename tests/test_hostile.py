@@ -290,7 +290,7 @@ def test_every_route_sends_the_security_headers(server):
             m.group(1), "yasgui.min.js"), rule.rule)
         paths.add(path)
     paths |= {"/no-such-page", "/api/no-such-query", "/sparql?query=SELEC"}
-    app.extensions["virtkg"].pool.close()
+    app.extensions["virtkg"].generation.close()
     for path in sorted(paths):
         for accept in ("text/html", "application/json"):
             response = requests.get(server.url + path, headers={"Accept": accept}, timeout=30)
