@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from pathlib import Path
 
+import ftfy
+
 from kg import queryfile
 from kg.errors import InputError
 from kg.store import EmbeddedStore
@@ -106,10 +108,27 @@ def _is_name(match: re.Match, lower_words: set[str]) -> bool:
     return not opens and word.lower() not in lower_words
 
 
+def _gibberish(word: str) -> bool:
+    """A run of encoded bytes (an inlined image, say), not a word: digits amid mixed-case letters, or
+    a long word that switches case again and again."""
+    letters = [c for c in word if c.isalpha()]
+    switches = sum(1 for a, b in zip(letters, letters[1:]) if a.isupper() != b.isupper())
+    mixed = any(c.isupper() for c in letters) and any(c.islower() for c in letters)
+    return (mixed and any(c.isdigit() for c in word) and len(word) >= 4) or (len(word) >= 10 and switches >= 4)
+
+
+def _readable(text: str) -> str:
+    """The text with mojibake repaired (ftfy) and the lines that hold encoded data dropped."""
+    lines = ftfy.fix_text(text).splitlines()
+    return "\n".join(line for line in lines if sum(map(_gibberish, line.split())) < 2)
+
+
 def _candidates(text: str, document: str) -> list[str]:
-    """Capitalised names and numbers with units."""
+    """Capitalised names and numbers with units, from the readable part of the text."""
+    text = _readable(text)
     lower_words = set(re.findall(r"\b[a-z][\w-]*\b", document))
-    names = [m.group(0) for m in NAME.finditer(text) if _is_name(m, lower_words)]
+    names = [m.group(0) for m in NAME.finditer(text)
+             if _is_name(m, lower_words) and not any(map(_gibberish, m.group(0).split()))]
     quantities = [m.group(0) for m in QUANTITY.finditer(text)]
     return list(dict.fromkeys(names + quantities))
 

@@ -52,3 +52,13 @@ def test_coverage_strict_fails_on_a_document_the_graph_lacks(build_dir, tmp_path
     result = virtkg("coverage", "--out", str(build_dir), "--docs", str(tmp_path), "--strict", check=False)
     assert result.returncode == 1
     assert "virtkg: 999_abcdef: the graph has no facts from this document" in result.stderr
+
+
+def test_coverage_lists_no_encoded_data_or_mojibake(build_dir):
+    """Inlined images and double-encoded characters in the texts are not terms the graph could lack."""
+    out = virtkg("coverage", "--docs", str(SEEDS), "--out", str(build_dir)).stdout
+    listed = [t for line in out.splitlines() if "not in the graph:" in line
+              for t in line.split(":", 1)[1].split(", ")]
+    assert listed and not [t for t in listed if "\u00c2" in t or "\u00c3" in t]
+    assert not [t for t in listed if any(c.isdigit() for c in t) and t != t.lower() and t != t.upper()
+                and " " not in t and "/" not in t and "-" not in t]
