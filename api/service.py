@@ -6,6 +6,7 @@ with its own query processes, and switches to it; requests already running finis
 whose processes are stopped once the longest query could have ended. While a process serves a build it
 holds that build (kg.store.hold), so a later `virtkg build` never deletes it from under it."""
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -74,7 +75,8 @@ class Service:
                 if current_build(self.settings.build_dir) != self.generation.store.path:
                     self._switch()
             except Exception:  # noqa: BLE001 - a build being written or broken: keep serving the old one
-                continue
+                logging.getLogger(__name__).exception("could not switch to the new build; serving %s",
+                                                      self.build_id)
 
     def _switch(self) -> None:
         old, self.generation = self.generation, Generation.open(self.settings.build_dir, self.settings)
