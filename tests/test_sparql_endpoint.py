@@ -219,7 +219,10 @@ def test_protocol_misuse_is_a_4xx_with_a_message(server, request_kwargs, status)
 
 
 def test_errors_are_html_for_browsers(server):
-    response = sparql(server, params={"query": "SELEC"}, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    """A browser's GET of a query link opens the editor (tests/test_newcomer.py); a form it POSTs is
+    answered, and an error as a page."""
+    response = sparql(server, method="POST", data={"query": "SELEC"},
+                      headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 400 and response.headers["Content-Type"].startswith("text/html")
     assert "does not parse" in response.text and "Traceback" not in response.text
 
