@@ -69,11 +69,15 @@ class Service:
         return self.generation.store.build_id
 
     def _follow(self) -> None:
+        failed = None  # a build that would not open is tried again only once `current` moves on
         while True:
             time.sleep(POLL_SECONDS)
             try:
-                if current_build(self.settings.build_dir) != self.generation.store.path:
+                target = current_build(self.settings.build_dir)
+                if target not in (self.generation.store.path, failed):
+                    failed = target
                     self._switch()
+                    failed = None
             except Exception:  # noqa: BLE001 - a build being written or broken: keep serving the old one
                 logging.getLogger(__name__).exception("could not switch to the new build; serving %s",
                                                       self.build_id)
