@@ -143,21 +143,21 @@ class Edge:
         if declared is not None and int(declared) > self.limits.max_body:
             raise Refusal(413, f"the request body is {declared} bytes; the limit is {self.limits.max_body}")
         chunks, size = [], 0
-        deadline = time.monotonic() + self.limits.body_seconds
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
-                raise Refusal(408, f"the request body did not arrive within {self.limits.body_seconds:g} s") from None
-            if message["type"] == "http.disconnect":
-                raise Refusal(400, "the client went away before its request body was complete")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limits.max_body:
-                raise Refusal(413, f"the request body is over the limit of {self.limits.max_body} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.limits.body_seconds):  # one deadline for the whole body
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise Refusal(400, "the client went away before its request body was complete")
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.limits.max_body:
+                        raise Refusal(413, f"the request body is over the limit of {self.limits.max_body} bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            raise Refusal(408, f"the request body did not arrive within {self.limits.body_seconds:g} s") from None
 
     def _key(self, scope, headers: dict, body: bytes) -> tuple | None:
         """What the answer can depend on, or None when the request is not one the edge may answer."""
