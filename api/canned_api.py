@@ -137,6 +137,8 @@ def run(name: str):
         columns, rows = _rows(outcome.body)
         page = {"query": name, "summary": query.summary, "parameters": bound.values, "columns": columns,
                 "rows": rows, "offset": offset, "limit": limit, "next": next_url, "prev": prev_url}
+        if outcome.cut == "bytes":  # a page cut short of `limit` rows by the byte budget says so
+            page.update(truncated=True, byteLimit=svc.settings.max_response_bytes)
         if ranked:
             page["ranking"] = [o.as_dict(curie) for o in advice.rank(rows)]
         if fmt.name == "html":

@@ -78,6 +78,8 @@ def document(queries, server: str) -> dict:
                                         "description": "typed literals as numbers and booleans, the rest as text"}}},
                                     "offset": {"type": "integer"}, "limit": {"type": "integer"},
                                     "next": {"type": ["string", "null"]}, "prev": {"type": ["string", "null"]},
+                                    "truncated": {"type": "boolean", "description": "present when the byte budget cut the page short"},
+                                    "byteLimit": {"type": "integer"},
                                     "ranking": {"type": "array", "items": {"type": "object"}}}},
         }},
     }

@@ -299,3 +299,13 @@ def test_every_route_sends_the_security_headers(server):
             assert "script-src 'self'" in headers["Content-Security-Policy"], path
             assert headers.get("X-Content-Type-Options") == "nosniff", path
             assert headers.get("Referrer-Policy") == "no-referrer", path
+
+
+def test_an_api_page_cut_by_the_byte_budget_says_so(build_dir):
+    small = Server(build_dir, env={"VIRTKG_MAX_RESPONSE_BYTES": "4000"})
+    try:
+        page = requests.get(small.url + "/api/by-source", params={"document": "003", "limit": 1000}, timeout=30).json()
+        assert page["truncated"] is True and page["byteLimit"] == 4000
+        assert 0 < len(page["rows"]) < 1000 and page["next"].endswith(f"offset={len(page['rows'])}")
+    finally:
+        small.stop()
