@@ -11,7 +11,7 @@ from api.errors import ApiError
 from api.executor import Job
 from api.openapi import document as openapi_document
 from kg import advice, canned
-from kg.namespaces import curie
+from kg.namespaces import PREFIXES, curie
 
 blueprint = Blueprint("api", __name__)
 
@@ -52,7 +52,7 @@ def _page_url(name: str, suffix: str | None, offset: int) -> str:
     return url_for("api.run", name=name + (f".{suffix}" if suffix else ""), _external=True) + "?" + urlencode(args)
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
                               "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong",
                               "unsignedShort", "unsignedByte")}

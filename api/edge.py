@@ -23,21 +23,13 @@ from a2wsgi.wsgi import build_environ
 from cachetools import LRUCache
 from werkzeug.http import parse_etags, unquote_etag
 
-from api import metrics
+from api import metrics, security
 
 STORABLE = "virtkg.storable"   # environ key a view sets when its 200 answer may be stored
 ENDPOINT = "virtkg.endpoint"   # environ key the app sets to the matched route, the metrics label
 HIT = ("X-Virtkg-Cache", "hit")
 MISS = ("X-Virtkg-Cache", "miss")
 NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "access-control-allow-origin", "x-virtkg-cache"}
-SECURITY_HEADERS = [
-    ("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-                                "frame-ancestors 'none'"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),
-]
 
 
 def storable(request, response, etag: str, max_age: int):
@@ -116,9 +108,9 @@ class Edge:
         stored = self._lookup(key)
         if stored is not None:
             metrics.CACHE.labels("hit").inc()
-            return await self._send(send, scope, self._replay(stored, headers), started, stored.endpoint)
+            return await self._send(send, scope, self._replay(stored, headers), started)
         answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._call_app, scope, body, key)
-        await self._send(send, scope, answer, started, answer.endpoint)
+        await self._send(send, scope, answer, started)
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -169,10 +161,11 @@ class Edge:
     def _lookup(self, key) -> Answer | None:
         if key is None:
             return None
+        current = self.build_id()
         with self._lock:
-            if self._build != self.build_id():  # a new build is served: nothing stored still holds
+            if self._build != current:  # a new build is served: nothing stored still holds
                 self._lru.clear()
-                self._build = self.build_id()
+                self._build = current
             return self._lru.get(key)
 
     def _call_app(self, scope, body: bytes, key) -> Answer:
@@ -210,12 +203,12 @@ class Edge:
         """The stored answer, or 304 when the client already holds it (RFC 9110, 13.1.2)."""
         condition = headers.get("if-none-match")
         if condition and stored.etag and parse_etags(condition).contains(stored.etag):
-            return Answer(304, [h for h in stored.headers if h[0].lower() in NOT_MODIFIED_HEADERS], b"")
+            return Answer(304, [h for h in stored.headers if h[0].lower() in NOT_MODIFIED_HEADERS], b"", stored.endpoint)
         return stored
 
     @staticmethod
-    async def _send(send, scope, answer: Answer, started: float, endpoint: str = "unmatched") -> None:
-        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers + SECURITY_HEADERS]
+    async def _send(send, scope, answer: Answer, started: float) -> None:
+        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers + security.HEADERS]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
-        metrics.record(endpoint, scope["method"], str(answer.status), started)
+        metrics.record(answer.endpoint, scope["method"], str(answer.status), started)

@@ -8,6 +8,8 @@ import json
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api import security
+
 MAX_URL = 65_535  # the parser's own limit (httptools.parse_url)
 MALFORMED = "malformed HTTP request: the request line, a header or the body framing does not follow HTTP/1.1"
 TOO_LONG = f"the URL is over {MAX_URL} bytes: POST long queries"
@@ -32,7 +34,7 @@ class Protocol(HttpToolsProtocol):
             b"content-type: %s\r\n" % content_type,
             b"content-length: %d\r\n" % len(body),
             b"cache-control: no-store\r\n",
-            b"x-content-type-options: nosniff\r\n",
+            *(b"%s: %s\r\n" % (name.encode("ascii"), value.encode("ascii")) for name, value in security.HEADERS),
             b"connection: close\r\n\r\n",
             body,
         ]))

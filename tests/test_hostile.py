@@ -217,7 +217,7 @@ def test_protocol_errors_have_a_json_body(production, request_bytes, status):
     answer = _raw(production.port, request_bytes)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 %d" % status), head[:100]
-    assert b"content-type: application/json" in head.lower()
+    assert b"content-type: application/json" in head.lower() and b"frame-ancestors 'none'" in head
     assert json.loads(body)["status"] == status and json.loads(body)["error"]
 
 
