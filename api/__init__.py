@@ -6,9 +6,11 @@ from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
 
-from api import canned_api, edge, errors, metrics, sparql
+from api import canned_api, edge, errors, metrics, sparql, urls
+from api.pages.views import blueprint as pages
 from api.config import Settings
 from api.service import Service
+from kg.namespaces import curie
 
 COMPRESSED = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
               "text/tab-separated-values", "text/turtle", "application/n-triples", "application/rdf+xml",
@@ -27,8 +29,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["virtkg"] = Service.start(settings)
     errors.register(app)
     metrics.install(app, edge.ENDPOINT)
-    for blueprint in (sparql.blueprint, canned_api.blueprint, metrics.blueprint):
+    for blueprint in (sparql.blueprint, canned_api.blueprint, metrics.blueprint, pages):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(href=urls.href, curie=curie)
 
     @app.route("/healthz")
     def healthz():

@@ -12,11 +12,13 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, status: int | None = None, headers: dict | None = None):
+    def __init__(self, message: str, status: int | None = None, headers: dict | None = None,
+                 details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.status = status or self.status
         self.headers = headers or {}
+        self.details = details or {}  # more for the client than the one line (a 404's nearest names)
 
 
 def wants_html() -> bool:
@@ -24,12 +26,13 @@ def wants_html() -> bool:
     return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
 
 
-def respond(status: int, message: str, headers: dict | None = None) -> Response:
+def respond(status: int, message: str, headers: dict | None = None, details: dict | None = None) -> Response:
+    details = details or {}
     if wants_html():
-        response = Response(render_template("error.html", status=status, message=message), status,
+        response = Response(render_template("error.html", status=status, message=message, **details), status,
                             mimetype="text/html")
     else:
-        response = jsonify(error=message, status=status)
+        response = jsonify(error=message, status=status, **details)
         response.status_code = status
     response.headers.update(headers or {})
     response.headers["Cache-Control"] = "no-store"
@@ -46,7 +49,7 @@ def page(app, status: int, message: str, accept: str | None) -> tuple[int, list[
 def register(app) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError):
-        return respond(e.status, e.message, e.headers)
+        return respond(e.status, e.message, e.headers, e.details)
 
     @app.errorhandler(VirtkgError)
     def virtkg_error(e: VirtkgError):

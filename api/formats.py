@@ -19,6 +19,7 @@ class Format:
     results: ox.QueryResultsFormat | None = None   # for SELECT and ASK
     rdf: ox.RdfFormat | None = None                 # for CONSTRUCT and DESCRIBE
     aliases: tuple[str, ...] = ()
+    suffix: str | None = None                       # for a page's machine form: /resource/kvm.ttl
     prefixes: dict = field(default_factory=lambda: PREFIXES, compare=False, hash=False)
 
     @property
@@ -34,11 +35,24 @@ SOLUTIONS = (
     Format("tsv", "text/tab-separated-values", results=ox.QueryResultsFormat.TSV),
 )
 TRIPLES = (
-    Format("turtle", "text/turtle", rdf=ox.RdfFormat.TURTLE, aliases=("ttl", "application/x-turtle")),
-    Format("ntriples", "application/n-triples", rdf=ox.RdfFormat.N_TRIPLES, aliases=("nt", "text/plain")),
-    Format("rdfxml", "application/rdf+xml", rdf=ox.RdfFormat.RDF_XML, aliases=("xml", "application/xml", "text/xml")),
-    Format("jsonld", "application/ld+json", rdf=ox.RdfFormat.JSON_LD, aliases=("json", "application/json")),
+    Format("turtle", "text/turtle", rdf=ox.RdfFormat.TURTLE, aliases=("ttl", "application/x-turtle"), suffix="ttl"),
+    Format("ntriples", "application/n-triples", rdf=ox.RdfFormat.N_TRIPLES, aliases=("nt", "text/plain"), suffix="nt"),
+    Format("rdfxml", "application/rdf+xml", rdf=ox.RdfFormat.RDF_XML, aliases=("xml", "application/xml", "text/xml"),
+           suffix="rdf"),
+    Format("jsonld", "application/ld+json", rdf=ox.RdfFormat.JSON_LD, aliases=("json", "application/json"),
+           suffix="jsonld"),
 )
+# Graph-aware forms: each statement inside the named graph of the section that states it.
+DATASETS = (
+    Format("trig", "application/trig", rdf=ox.RdfFormat.TRIG, suffix="trig"),
+    Format("nquads", "application/n-quads", rdf=ox.RdfFormat.N_QUADS, suffix="nq"),
+)
+HTML = Format("html", "text/html", suffix="html")
+
+# What a page of the graph (/resource/kvm, /ontology, /source/002) answers in: HTML for browsers first,
+# then every RDF form, chosen by Accept or by the suffix of its URL.
+DOCUMENTS = (HTML, *TRIPLES, *DATASETS)
+BY_SUFFIX = {f.suffix: f for f in DOCUMENTS}
 
 
 # What /api/<query> answers in: a page of rows as plain JSON (the default), CSV, the SPARQL result
@@ -48,7 +62,7 @@ PAGES = (
     Format("csv", "text/csv", results=ox.QueryResultsFormat.CSV),
     Format("json", "application/sparql-results+json", results=ox.QueryResultsFormat.JSON),
     Format("xml", "application/sparql-results+xml", results=ox.QueryResultsFormat.XML),
-    Format("html", "text/html"),
+    HTML,
 )
 
 BY_NAME = {f.name: f for f in SOLUTIONS} | {f"triples:{f.name}": f for f in TRIPLES}

@@ -5,7 +5,7 @@ import re
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 from rdflib import Graph
 
-from api import edge, formats
+from api import edge, formats, urls
 from api.errors import ApiError, wants_html
 from api.executor import Job
 from kg import queryfile, resources
@@ -143,7 +143,7 @@ def sparql():
         raise ApiError("no query given: send it in the query parameter")
     if browser:  # the editor, with a linked query loaded and run
         examples = _example_queries()
-        return render_template("sparql.html", prefixes=PREFIXES, examples=examples, linked=query,
+        return render_template("sparql.html", prefixes=PREFIXES, examples=examples, linked=query, public_base=urls.PUBLIC_BASE,
                                examples_json=[{"name": q.meta.get("summary", q.name), "query": q.text} for q in examples],
                                editor_ready=(service().settings.editor_dir / "yasgui.min.js").is_file())
     return _service_description(_choose(formats.TRIPLES))

@@ -23,7 +23,7 @@ from kg import checks, provenance, reason
 from kg.errors import ValidationError
 from kg.load import load_sources
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PREFIXES, PROVENANCE_GRAPH, VKG, VKGRAPH
-from kg.store import CURRENT, HOLD, builds, unheld, with_default_graph
+from kg.store import CURRENT, HOLD, INFERENCES, builds, unheld, with_default_graph
 
 KEEP_BUILDS = 3
 Progress = Callable[[str, str, float], None]
@@ -55,6 +55,7 @@ class Checked:
     store: ox.Store          # every graph, including vkgraph:inferred
     files: list[Path]
     steps: dict[str, float]
+    inferred_by: dict[ox.Triple, str] = field(default_factory=dict)  # what added each inferred triple
 
 
 def _to_store(sources, prov: Graph) -> ox.Store:
@@ -96,7 +97,7 @@ def check(facts_dir: Path | None = None, progress: Progress = _quiet) -> Checked
         lambda t: f"consistent (HermiT), {len(t)} inferred triples")
     graph = ox.NamedNode(str(INFERRED_GRAPH))
     store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred)
-    return Checked(store, sources.files, timer.steps)
+    return Checked(store, sources.files, timer.steps, inferred)
 
 
 def _build_id(files: list[Path]) -> str:
@@ -142,6 +143,10 @@ def _write(checked: Checked, target: Path) -> None:
     checked.store.dump(str(dumps / "virtkg.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
     checked.store.dump(str(dumps / "ontology.ttl"), format=ox.RdfFormat.TURTLE,
                        from_graph=ox.NamedNode(str(ONTOLOGY_IRI)), prefixes=PREFIXES)
+    by_rule: dict[str, list] = {}
+    for t, by in checked.inferred_by.items():
+        by_rule.setdefault(by, []).append([t.subject.value, t.predicate.value, t.object.value])
+    (target / INFERENCES).write_text(json.dumps(dict(sorted(by_rule.items())), indent=0) + "\n", encoding="utf-8")
     del store  # closes the on-disk store before the directory is renamed
     (target / HOLD).touch()
 

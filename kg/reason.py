@@ -40,19 +40,26 @@ def _hermit_triples(ntriples: bytes) -> list[ox.Triple]:
         return triples
 
 
-def inferred_triples(store: ox.Store, ntriples: bytes) -> set[ox.Triple]:
-    """HermiT's entailments plus type, sub-property and inverse closure, minus what is asserted."""
-    inferred = set(_hermit_triples(ntriples))
+REASONER = "HermiT"
+
+
+def inferred_triples(store: ox.Store, ntriples: bytes) -> dict[ox.Triple, str]:
+    """HermiT's entailments plus type, sub-property and inverse closure, minus what is asserted; each
+    with what added it first (the reasoner, or the name of the rule in kg/inference), so a page can say."""
+    inferred = dict.fromkeys(_hermit_triples(ntriples), REASONER)
     scratch = ox.Store()
     scratch.extend(ox.Quad(q.subject, q.predicate, q.object) for q in store)
     scratch.extend(ox.Quad(t.subject, t.predicate, t.object) for t in inferred)
     rules = queryfile.read_all(Path(str(files("kg.inference"))))
     while True:  # to a fixpoint: inverses can add types through domains, types add supertypes
-        new = {t for rule in rules for t in scratch.query(rule.text)}
-        new = {t for t in new if ox.Quad(t.subject, t.predicate, t.object) not in scratch}
+        new = {}
+        for rule in rules:
+            for t in scratch.query(rule.text):
+                if t not in new and ox.Quad(t.subject, t.predicate, t.object) not in scratch:
+                    new[t] = rule.name
         if not new:
             break
         scratch.extend(ox.Quad(t.subject, t.predicate, t.object) for t in new)
-        inferred |= new
+        inferred.update(new)
     asserted = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
-    return inferred - asserted
+    return {t: by for t, by in inferred.items() if t not in asserted}

@@ -14,6 +14,7 @@ from kg.errors import NoBuildError, QueryError
 from kg.namespaces import PREFIXES
 
 CURRENT = "current"
+INFERENCES = "inferences.json"  # in each build: which rule (or the reasoner) added each inferred triple
 HOLD = ".served"  # in each build: servers hold a shared lock on it while they serve that build
 BUILD_NAME = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{10}")  # what kg.build names its folders; nothing else is ours
 
@@ -78,12 +79,16 @@ class EmbeddedStore:
     path: Path
     store: ox.Store
     report: dict
+    inferred_by: dict[tuple[str, str, str], str]  # (s, p, o) IRIs -> the rule or reasoner that added it
 
     @classmethod
     def open(cls, out_dir: Path) -> "EmbeddedStore":
         build = current_build(out_dir)
         report = json.loads((build / "report.json").read_text(encoding="utf-8"))
-        return cls(build, ox.Store.read_only(str(build / "store")), report)
+        inferences = build / INFERENCES
+        by_rule = json.loads(inferences.read_text(encoding="utf-8")) if inferences.exists() else {}
+        inferred_by = {tuple(t): rule for rule, triples in by_rule.items() for t in triples}
+        return cls(build, ox.Store.read_only(str(build / "store")), report, inferred_by)
 
     @property
     def build_id(self) -> str:

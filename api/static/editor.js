@@ -22,5 +22,16 @@
     const example = examples[Number(menu.value)];
     if (example) show(example.name, example.query);
   });
+  // Result links to our own IRIs open our own pages (the mapping of api/urls.py: base -> this server).
+  const links = JSON.parse(document.getElementById("virtkg-links").textContent);
+  const local = (a) => {
+    if (a.href.startsWith(links.base)) {
+      a.href = links.root + "/" + a.href.slice(links.base.length);
+      a.removeAttribute("target");
+    }
+  };
+  const results = document.getElementById("yasgui");
+  new MutationObserver(() => results.querySelectorAll("a[href^='" + links.base + "']").forEach(local))
+    .observe(results, { childList: true, subtree: true });
   window.virtkgYasgui = yasgui;
 })();

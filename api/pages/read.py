@@ -1,0 +1,64 @@
+"""How pages read the graph: their `.rq` files, run by the service's query processes (so a page query
+has the same time, memory and row limits as any other), answered as rows of plain terms."""
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import current_app
+
+from api.executor import Job
+from kg import queryfile
+
+QUERIES = Path(__file__).parent / "queries"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a result row, as the SPARQL JSON results give it."""
+
+    value: str
+    kind: str                   # "uri", "literal" or "bnode"
+    datatype: str | None = None
+    lang: str | None = None
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "uri"
+
+    def engine_term(self) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if self.kind == "uri":
+            return ox.NamedNode(self.value)
+        if self.kind == "bnode":
+            return ox.BlankNode(self.value)
+        if self.lang:
+            return ox.Literal(self.value, language=self.lang)
+        return ox.Literal(self.value, datatype=ox.NamedNode(self.datatype) if self.datatype else None)
+
+
+@lru_cache(maxsize=None)
+def text(name: str) -> str:
+    return queryfile.read(QUERIES / f"{name}.rq").text
+
+
+def service():
+    return current_app.extensions["virtkg"]
+
+
+def select(name: str, **bindings: str | ox.NamedNode) -> list[dict[str, Term]]:
+    """The rows of page query `name`, with each keyword bound to an IRI (our values, never a user's text)."""
+    return rows(text(name), {k: v if isinstance(v, ox.NamedNode) else ox.NamedNode(v) for k, v in bindings.items()},
+                f"page:{name}")
+
+
+def rows(query: str, substitutions: dict, shape: str) -> list[dict[str, Term]]:
+    """The rows of a SELECT query run by a query process, its variables bound by `substitutions`."""
+    svc = service()
+    job = Job(query, "json", svc.settings.row_limit, svc.settings.max_response_bytes,
+              substitutions=tuple(sorted(substitutions.items())), shape=shape)
+    outcome = svc.answer(job, svc.settings.query_timeout)
+    data = json.loads(outcome.body)
+    return [{var: Term(t["value"], t["type"].replace("typed-literal", "literal"), t.get("datatype"), t.get("xml:lang"))
+             for var, t in row.items()} for row in data["results"]["bindings"]]

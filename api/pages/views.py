@@ -1,0 +1,227 @@
+"""The browsable site: a page for every IRI of ours (with its machine forms by Accept or suffix), the
+home page, search, the compare and advisor pages, source pages and the ontology's documentation."""
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
+
+from api import edge, formats, urls
+from api.errors import ApiError, wants_html
+from api.pages import describe as describing
+from api.pages import diagrams, read, search as searching, site as sites
+from kg import advice, canned
+from kg.namespaces import ONTOLOGY_IRI, PREFIXES, VKG, curie
+
+blueprint = Blueprint("pages", __name__)
+
+ABOUT = str(VKG.aboutTechnology)
+TECHNOLOGY, DECISION_FACTOR = str(VKG.Technology), str(VKG.DecisionFactor)
+
+
+class NotFound(ApiError):
+    """No IRI of ours by that name: a 404 naming the nearest ones."""
+
+    def __init__(self, iri: str, nearest: list[str], site: sites.Site):
+        shown = [(site.label(i) or curie(i), urls.href(i)) for i in nearest]
+        super().__init__(f"nothing in the graph is named {curie(iri)}"
+                         + (f"; did you mean {', '.join(label for label, _ in shown)}?" if shown else ""), 404,
+                         details={"suggestions": [{"label": label, "url": url} for label, url in shown]})
+
+
+def _cacheable(response: Response, name: str) -> Response:
+    svc = read.service()
+    edge.storable(request, response, f"{svc.build_id}-{name}", svc.settings.max_age)
+    return response.make_conditional(request)
+
+
+def _alternates(iri: str) -> list[tuple[formats.Format, str]]:
+    return [(f, urls.page_url(iri, f)) for f in formats.DOCUMENTS if f is not formats.HTML]
+
+
+def _html(template: str, iri: str | None, **context) -> Response:
+    """A page, advertising its machine forms in <link rel=alternate> and in a Link header."""
+    alternates = _alternates(iri) if iri else []
+    response = Response(render_template(template, iri=iri, alternates=alternates, **context),
+                        content_type=formats.HTML.content_type)
+    if alternates:
+        response.headers["Link"] = ", ".join(f'<{request.host_url.rstrip("/")}{url}>; rel="alternate"; '
+                                             f'type="{f.media_type}"' for f, url in alternates)
+    return _cacheable(response, f"page-{request.full_path}")
+
+
+def _format(suffix: str | None) -> formats.Format:
+    if suffix:
+        return formats.BY_SUFFIX[suffix]
+    return formats.choose(formats.DOCUMENTS, request.headers.get("Accept"), request.args.get("format"))
+
+
+def _rdf(data: list, fmt: formats.Format) -> Response:
+    """Quads in a dataset form; in a triple form, `triples(data)` (each form serialised by the engine)."""
+    body = ox.serialize(data, format=fmt.rdf, prefixes=PREFIXES)
+    return _cacheable(Response(body, content_type=fmt.content_type), f"rdf-{request.full_path}-{fmt.name}")
+
+
+def _split(name: str) -> tuple[str, str | None]:
+    stem, dot, suffix = name.rpartition(".")
+    return (stem, suffix) if dot and suffix in formats.BY_SUFFIX else (name, None)
+
+
+# --- a page for every IRI ---------------------------------------------------------------------------
+
+@blueprint.route("/<any(resource, ontology, source, graph):area>/<path:name>")
+def thing(area: str, name: str):
+    name, suffix = _split(name)
+    return _thing(urls.iri_of(f"{area}/{name}"), suffix)
+
+
+@blueprint.route("/ontology")
+@blueprint.route("/ontology.<any(ttl, nt, rdf, jsonld, trig, nq, html):suffix>")
+def ontology(suffix: str | None = None):
+    fmt, site = _format(suffix), sites.current()
+    if fmt is not formats.HTML:  # the ontology as OWL tools load it: its own graph, nothing added
+        quads = describing.graph_quads(str(ONTOLOGY_IRI))
+        return _rdf(quads if fmt.rdf.supports_datasets else [q.triple for q in quads], fmt)
+    header = describing.describe(str(ONTOLOGY_IRI), site, read.service().store.inferred_by)
+    properties = _properties()
+    individuals: dict[str, list] = {}
+    for row in read.select("ontology-individuals"):
+        individuals.setdefault(row["class"].value, []).append((row["individual"].value, row["label"].value))
+    classes = site.classes
+    tree = diagrams.tree(site.roots(), {c: i.children for c, i in classes.items()}, {c: i.label for c, i in classes.items()})
+    return _html("pages/ontology.html", str(ONTOLOGY_IRI), site=site, header=header, properties=properties,
+                 individuals=individuals, tree=tree, prefixes=PREFIXES, title="Ontology")
+
+
+def _properties() -> list[dict]:
+    found: dict[str, dict] = {}
+    for row in read.select("properties"):
+        p = found.setdefault(row["property"].value, {"iri": row["property"].value, "label": row["label"].value,
+                                                     "kind": curie(row["kind"].value).split(":")[1],
+                                                     "definition": row["definition"].value if "definition" in row else "",
+                                                     "domain": set(), "range": set(), "inverse": set(), "parent": set(),
+                                                     "characteristics": set()})
+        for key, var in (("domain", "domain"), ("range", "range"), ("inverse", "inverse"), ("parent", "parent"),
+                         ("characteristics", "characteristic")):
+            if var in row:
+                p[key].add(row[var].value)
+    return sorted(found.values(), key=lambda p: (p["kind"], p["label"].lower()))
+
+
+def _thing(iri: str, suffix: str | None):
+    fmt, site = _format(suffix), sites.current()
+    svc = read.service()
+    description = describing.describe(iri, site, svc.store.inferred_by)
+    contents = read.select("graph-contents", graph=iri) if iri.startswith(str(urls.PUBLIC_BASE) + "graph/") else []
+    if not description.mentioned and not contents:
+        raise NotFound(iri, site.nearest(iri), site)
+    if fmt is not formats.HTML:
+        quads = describing.quads(iri)
+        return _rdf(quads if fmt.rdf.supports_datasets else describing.sourced_triples(quads, site), fmt)
+    entry = site.names.get(iri)
+    context = {"site": site, "d": description, "entry": entry, "title": entry.label if entry else curie(iri),
+               "contents": contents}
+    if iri in site.classes:
+        context["breadcrumbs"] = site.ancestry(iri)
+    else:
+        context["type_trails"] = [site.ancestry(t) for t in description.types() if t in site.classes]
+    if iri in site.documents:
+        context["document"] = site.documents[iri]
+    elif (found := site.section(iri)) is not None:
+        context["document"], context["section"] = found
+        context["facts"] = {g: read.select("graph-contents", graph=g) for g in found[1].graphs}
+    if description.values(ABOUT, "in"):
+        context["claims"] = _claims(iri)
+    context["diagram"] = diagrams.neighbourhood(
+        context["title"], [(s.value.shown, g.heading if g.direction == "in" else g.label, urls.href(s.value.iri))
+                           for g in description.groups for s in g.statements if s.value.iri][:12])
+    context["query_this"] = f"DESCRIBE <{iri}>"
+    return _html("pages/resource.html", iri, **context)
+
+
+def _claims(iri: str) -> dict:
+    """Its claims by dimension (claims.rq: compare.rq's columns, for one technology)."""
+    return _by_dimension(read.select("claims", technology=iri))
+
+
+def _by_dimension(rows) -> dict:
+    dimensions: dict[str, dict] = {}
+    site = sites.current()
+    for row in rows:
+        d = dimensions.setdefault(row["dimension"].value, {"iri": row["dimension"].value,
+                                                           "label": row["dimensionLabel"].value, "claims": []})
+        d["claims"].append({
+            "technology": row["technologyLabel"].value, "technology_iri": row["technology"].value,
+            "value": row["value"].value, "verdict": row["verdict"].value,
+            "min": row["min"].value if "min" in row else None, "max": row["max"].value if "max" in row else None,
+            "unit": row["unit"].value if "unit" in row else None, "document": row["document"].value.split("_")[0],
+            "badge": site.section_badge(row["source"].value), "disputed": row["disputed"].value == "true"})
+    for d in dimensions.values():
+        d["chart"] = diagrams.claim_chart(d["label"], d["claims"])
+    return dict(sorted(dimensions.items(), key=lambda kv: kv[1]["label"].lower()))
+
+
+# --- home, sources, search ----------------------------------------------------------------------------
+
+@blueprint.route("/")
+def home():
+    site, svc = sites.current(), read.service()
+    report = svc.store.report
+    return _html("pages/home.html", None, site=site, report=report, title="virtkg")
+
+
+@blueprint.route("/source")
+def sources():
+    return _html("pages/sources.html", None, site=sites.current(), title="Sources")
+
+
+@blueprint.route("/search")
+@blueprint.route("/search.json")
+def search():
+    text = request.args.get("q", "")
+    as_json = request.path.endswith(".json") or not wants_html()
+    limit = canned.whole_number(request.args.get("limit", "20")) or 0
+    if not 1 <= limit <= 100:
+        raise ApiError("limit must be a whole number from 1 to 100")
+    if len(text) > searching.MAX_QUERY:
+        raise ApiError(f"q must be at most {searching.MAX_QUERY} characters")
+    site = sites.current()
+    hits = searching.search(site, text, limit)
+    if as_json:
+        if not text.strip():
+            raise ApiError("give the words to look for in q")
+        return _cacheable(jsonify(query=text, results=[h.as_dict(urls.href(h.name.iri)) for h in hits]), "search-json")
+    best = searching.exact(hits)
+    if best is not None and request.args.get("list") is None:
+        return redirect(urls.href(best.name.iri), 303)
+    return _html("pages/search.html", None, site=site, hits=hits, q=text, title=f"Search: {text}" if text else "Search")
+
+
+# --- compare and advise -----------------------------------------------------------------------------
+
+@blueprint.route("/compare")
+def compare():
+    svc, site = read.service(), sites.current()
+    query = svc.queries["compare"]
+    chosen = {k: request.args.getlist(k) for k in ("a", "b") if request.args.get(k)}
+    bound = canned.bind(query, chosen, svc.lookup)
+    rows = read.rows(bound.text, bound.substitutions, "page:compare")
+    a, b = (bound.substitutions[k].value for k in ("a", "b"))
+    dimensions = _by_dimension(rows)
+    technologies = svc.lookup.members("resource", TECHNOLOGY)
+    return _html("pages/compare.html", None, site=site, a=a, b=b, dimensions=dimensions, technologies=technologies,
+                 title=f"{site.label(a)} vs {site.label(b)}")
+
+
+@blueprint.route("/advise")
+def advise():
+    svc, site = read.service(), sites.current()
+    needs = request.args.getlist("need")
+    factors = svc.lookup.members("resource", DECISION_FACTOR)
+    ranking, chosen = [], []
+    if needs:
+        bound = canned.bind(svc.queries["advise"], {"need": needs}, svc.lookup)
+        rows = read.rows(bound.text, bound.substitutions, "page:advise")
+        ranking = advice.rank([{k: v.value for k, v in r.items()} for r in rows])
+        chosen = bound.values.get("need", [])
+    chosen_iris = {m.iri for m in factors if curie(m.iri) in chosen}
+    return _html("pages/advise.html", None, site=site, factors=factors, chosen=chosen_iris, ranking=ranking,
+                 title="Advisor")
