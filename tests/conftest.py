@@ -1,6 +1,7 @@
 """One build of the shipped graph per test session, made through the real CLI, shared read-only."""
 
 import shutil
+from urllib.parse import urlparse
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
+CHROMIUM = shutil.which("chromium")
 
 
 def virtkg(*args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -109,3 +111,32 @@ def write_build(out: Path, quads: list) -> Path:
     (build / "report.json").write_text(json.dumps({"build_id": "test-build", "triples_per_graph": per_graph}))
     (out / "current").symlink_to("test-build")
     return out
+
+
+# --- headless Debian Chromium, for the pages' browser tests -------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    assert CHROMIUM, "Debian's chromium must be installed (the test set-up command installs it)"
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    """A fresh page that records console errors and every host it contacts."""
+    page = browser.new_page()
+    page.problems, page.hosts = [], set()
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.on("request", lambda r: page.hosts.add(urlparse(r.url).netloc))
+    page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
+    yield page
+    assert page.problems == []
+    assert page.hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
+    page.close()

@@ -1,39 +1,6 @@
 """The browser pages in headless Debian Chromium: the query editor runs an example query and shows its
 result table, and the API docs list every operation; both load from our own origin only, without errors."""
 
-import shutil
-from urllib.parse import urlparse
-
-import pytest
-from playwright.sync_api import sync_playwright
-
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM, "Debian's chromium must be installed (the test set-up command installs it)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture()
-def page(browser, server):
-    """A fresh page that records console errors and every host it contacts."""
-    page = browser.new_page()
-    page.problems, page.hosts = [], set()
-    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("request", lambda r: page.hosts.add(urlparse(r.url).netloc))
-    yield page
-    assert page.problems == []
-    assert page.hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
-    page.close()
-
 
 def test_editor_runs_an_example_query_and_shows_results(server, page):
     page.goto(server.url + "/sparql")
@@ -61,3 +28,13 @@ def test_a_query_link_opens_the_editor_with_its_results(server, page):
     page.wait_for_selector(".yasr table tbody tr", timeout=20_000)
     assert "vkg:Type1Hypervisor" in page.evaluate("window.virtkgYasgui.getTab().getQuery()")
     assert "kvm" in page.locator(".yasr table tbody").inner_text()
+
+
+def test_result_links_to_our_iris_open_our_own_pages(server, page):
+    page.goto(server.url + "/sparql?query=" + "SELECT%20%3Fp%20WHERE%20%7B%20%3Fp%20a%20vkg%3AType1Hypervisor%20%7D")
+    link = page.locator(".yasr table tbody a", has_text="kvm").first
+    link.wait_for(timeout=20_000)
+    assert link.get_attribute("href") == "/resource/kvm"
+    link.click()
+    page.wait_for_url(server.url + "/resource/kvm")
+    assert page.locator("h1").inner_text() == "KVM"

@@ -19,6 +19,12 @@ SUBCLASS = RDFS + "subClassOf"
 HEADER = {RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition"}
 # Groups first in this order, then the rest by label.
 ORDER = [TYPE, SUBCLASS, RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range", OWL + "inverseOf"]
+# Names for the standard vocabulary's properties, which the graph does not label.
+STANDARD_LABELS = {TYPE: "type", SUBCLASS: "subclass of", RDFS + "subPropertyOf": "sub-property of",
+                   RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "seeAlso": "see also",
+                   OWL + "inverseOf": "inverse of", OWL + "versionIRI": "version IRI", OWL + "versionInfo": "version",
+                   OWL + "imports": "imports", DCT + "isPartOf": "part of", DCT + "source": "source",
+                   PROV + "wasDerivedFrom": "derived from"}
 INCOMING_NAMES = {TYPE: "Instances", SUBCLASS: "Subclasses", RDFS + "subPropertyOf": "Sub-properties"}
 
 
@@ -99,7 +105,8 @@ def describe(iri: str, site: Site, inferred_by: dict) -> Description:
                 definition_badges.append(site.badge(graph))
             continue
         group = groups.setdefault((direction, prop.value), Group(
-            prop.value, row["propertyLabel"].value if "propertyLabel" in row else curie(prop.value), direction))
+            prop.value, row["propertyLabel"].value if "propertyLabel" in row
+            else STANDARD_LABELS.get(prop.value, curie(prop.value)), direction))
         key = (direction, prop.value, value.kind, value.value + (value.datatype or "") + (value.lang or ""))
         statement = statements.get(key)
         if statement is None:

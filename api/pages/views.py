@@ -79,7 +79,7 @@ def ontology(suffix: str | None = None):
     fmt, site = _format(suffix), sites.current()
     if fmt is not formats.HTML:  # the ontology as OWL tools load it: its own graph, nothing added
         quads = describing.graph_quads(str(ONTOLOGY_IRI))
-        return _rdf(quads if fmt.rdf.supports_datasets else [q.triple for q in quads], fmt)
+        return _rdf(quads if fmt in formats.DATASETS else [q.triple for q in quads], fmt)
     header = describing.describe(str(ONTOLOGY_IRI), site, read.service().store.inferred_by)
     properties = _properties()
     individuals: dict[str, list] = {}
@@ -115,7 +115,7 @@ def _thing(iri: str, suffix: str | None):
         raise NotFound(iri, site.nearest(iri), site)
     if fmt is not formats.HTML:
         quads = describing.quads(iri)
-        return _rdf(quads if fmt.rdf.supports_datasets else describing.sourced_triples(quads, site), fmt)
+        return _rdf(quads if fmt in formats.DATASETS else describing.sourced_triples(quads, site), fmt)
     entry = site.names.get(iri)
     context = {"site": site, "d": description, "entry": entry, "title": entry.label if entry else curie(iri),
                "contents": contents}
