@@ -173,11 +173,11 @@ def sources():
     return _html("pages/sources.html", None, site=sites.current(), title="Sources")
 
 
+@blueprint.route("/search.json", endpoint="search_json")
 @blueprint.route("/search")
-@blueprint.route("/search.json")
 def search():
     text = request.args.get("q", "")
-    as_json = request.path.endswith(".json") or not wants_html()
+    as_json = request.endpoint == "pages.search_json" or not wants_html()
     limit = canned.whole_number(request.args.get("limit", "20")) or 0
     if not 1 <= limit <= 100:
         raise ApiError("limit must be a whole number from 1 to 100")

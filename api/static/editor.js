@@ -33,5 +33,11 @@
   const results = document.getElementById("yasgui");
   new MutationObserver(() => results.querySelectorAll("a[href^='" + links.base + "']").forEach(local))
     .observe(results, { childList: true, subtree: true });
+  // YASGUI leaves a few controls unnamed for assistive technology; name them, and make the scrolling
+  // editor reachable by keyboard.
+  const name = (selector, label) => document.querySelectorAll(selector).forEach((e) => e.setAttribute("aria-label", label));
+  name("#yasgui .CodeMirror textarea", "SPARQL query");
+  name("#yasgui input.autocomplete", "SPARQL endpoint");
+  document.querySelectorAll("#yasgui .CodeMirror-scroll").forEach((e) => e.setAttribute("tabindex", "0"));
   window.virtkgYasgui = yasgui;
 })();
