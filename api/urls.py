@@ -41,8 +41,3 @@ def page_url(iri: str, fmt=None) -> str:
     url = href(iri)
     return f"{url}.{fmt.suffix}" if fmt is not None else url
 
-
-def absolute(iri: str) -> str:
-    """`href` as an absolute URL on this server, for Link headers and alternate links."""
-    url = href(iri)
-    return request.host_url.rstrip("/") + url if url.startswith("/") else url

@@ -123,6 +123,15 @@ def test_a_compared_technology_shows_its_claims_by_dimension(server):
     assert 'class="flag"' in page
 
 
+def test_a_concept_page_flags_the_same_disputes_as_the_compare_query(server):
+    page = requests.get(server.url + "/resource/containers", headers=HTML).text
+    flagged = len(re.findall(r'<tr class="disputed">', page))
+    rows = requests.get(server.url + "/api/compare", params={"a": "containers", "b": "kvm", "limit": "1000"}).json()["rows"]
+    expected = [r for r in rows if r["technology"].endswith("/containers")]
+    assert len(re.findall(r"<tr(?: class=\"disputed\")?>\s*<td>", page.split('id="claims-heading"')[1].split('id="statements-heading"')[0])) == len(expected)
+    assert flagged == sum(r["disputed"] for r in expected) > 0
+
+
 def test_a_class_page_lists_subclasses_and_instances(server):
     page = requests.get(server.url + "/ontology/Hypervisor", headers=HTML).text
     assert re.search(r"<dt[^>]*>Subclasses", page) and 'href="/ontology/Type1Hypervisor"' in page

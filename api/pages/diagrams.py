@@ -81,10 +81,10 @@ class Node:
     edge: str = ""
 
 
-def neighbourhood(center: str, neighbours: list[tuple[str, str, str | None]], size: int = 420) -> list[Node]:
+def neighbourhood(center: str, neighbours: list[tuple[str, str, str | None]], size: int = 560) -> list[Node]:
     """The resource in the middle and up to twelve neighbours (label, property label, link) around it."""
     shown = neighbours[:12]
-    r = size / 2 - 70
+    r = size / 2 - 130
     nodes = [Node(size / 2, size / 2, center, None)]
     for i, (label, edge, href) in enumerate(shown):
         angle = 2 * math.pi * i / max(len(shown), 1) - math.pi / 2

@@ -139,10 +139,18 @@ def _thing(iri: str, suffix: str | None):
 
 def _claims(iri: str) -> dict:
     """Its claims by dimension (claims.rq: compare.rq's columns, for one technology)."""
-    return _by_dimension(read.select("claims", technology=iri))
+    return _by_dimension(read.select("claims", technology=iri), judged=False)
 
 
-def _by_dimension(rows) -> dict:
+def disputes(claims: list[dict]) -> None:
+    """compare.rq's rule, on the claims of one technology and dimension: a claim is disputed when
+    another document gives a different value (ignoring case)."""
+    for c in claims:
+        c["disputed"] = any(o["document"] != c["document"] and o["value"].lower() != c["value"].lower() for o in claims)
+
+
+def _by_dimension(rows, judged: bool = True) -> dict:
+    """Claims grouped by dimension, with a chart each; `judged` rows say whether each is disputed."""
     dimensions: dict[str, dict] = {}
     site = sites.current()
     for row in rows:
@@ -153,8 +161,10 @@ def _by_dimension(rows) -> dict:
             "value": row["value"].value, "verdict": row["verdict"].value,
             "min": row["min"].value if "min" in row else None, "max": row["max"].value if "max" in row else None,
             "unit": row["unit"].value if "unit" in row else None, "document": row["document"].value.split("_")[0],
-            "badge": site.section_badge(row["source"].value), "disputed": row["disputed"].value == "true"})
+            "badge": site.section_badge(row["source"].value), "disputed": judged and row["disputed"].value == "true"})
     for d in dimensions.values():
+        if not judged:
+            disputes(d["claims"])
         d["chart"] = diagrams.claim_chart(d["label"], d["claims"])
     return dict(sorted(dimensions.items(), key=lambda kv: kv[1]["label"].lower()))
 
