@@ -172,10 +172,21 @@ def _one_line(error: Exception, most: int = 300) -> str:
     return text if len(text) <= most else text[:most] + "…"
 
 
-def _serve(conn, store_path: str, memory_bytes: int) -> None:
+def _open(store_path: str, in_memory: bool) -> ox.Store:
+    """The build's store, read-only on disk; or, for a build small enough (`in_memory`), a copy in this
+    process's memory, where every lookup skips the on-disk index (about 4x faster on the shipped graph)."""
+    disk = ox.Store.read_only(store_path)
+    if not in_memory:
+        return disk
+    memory = ox.Store()
+    memory.bulk_extend(disk)
+    return memory
+
+
+def _serve(conn, store_path: str, memory_bytes: int, in_memory: bool = False) -> None:
     """A worker: confine itself, then answer jobs one at a time on a thread with a large stack."""
     sandbox.confine(memory_bytes)
-    store = ox.Store.read_only(store_path)
+    store = _open(store_path, in_memory)
     conn.send("ready")
 
     def loop():
@@ -211,10 +222,11 @@ class QueryPool:
     One spare, started and confined in advance, takes the place of a killed worker at once, so a lane is
     never empty while a successor starts (which takes a second or more on a busy machine)."""
 
-    def __init__(self, store_path: str, size: int, memory_bytes: int):
+    def __init__(self, store_path: str, size: int, memory_bytes: int, in_memory: bool = False):
         self._context = multiprocessing.get_context("spawn")  # safe in threaded and forked servers
         self._store_path = store_path
         self._memory_bytes = memory_bytes
+        self._in_memory = in_memory
         self._slow = LRUCache(maxsize=SLOW_SHAPES)  # shapes that ran past EXPRESS_LIMIT, most recent kept
         self._slow_lock = threading.Lock()
         self._general: queue.Queue[_Worker] = queue.Queue()
@@ -227,8 +239,8 @@ class QueryPool:
 
     def _spawn(self, lane: queue.Queue) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child, self._store_path, self._memory_bytes),
-                                        daemon=True)
+        process = self._context.Process(target=_serve, args=(child, self._store_path, self._memory_bytes,
+                                                             self._in_memory), daemon=True)
         process.start()
         child.close()
         try:

@@ -35,7 +35,9 @@ class Generation:
     def open(cls, build_dir: Path, settings: Settings) -> "Generation":
         store = EmbeddedStore.open(build_dir)
         held = hold(store.path)
-        pool = QueryPool(str(store.path / "store"), settings.query_workers, settings.query_memory_mb << 20)
+        quads = store.report.get("quads", 0) + store.report.get("triples", 0)  # named graphs + the materialised default
+        pool = QueryPool(str(store.path / "store"), settings.query_workers, settings.query_memory_mb << 20,
+                         in_memory=bool(store.report.get("quads")) and quads <= settings.in_memory_quads)
         return cls(store, pool, canned.Lookup(store.query), held)
 
     def close(self) -> None:

@@ -86,6 +86,13 @@ def test_every_page_advertises_its_machine_forms(server):
     assert all(link["rel"] == "alternate" and link["url"].startswith(server.url + "/resource/kvm.") for link in links)
     for media_type, suffix, *_ in FORMS:
         assert f'<link rel="alternate" type="{media_type}" href="/resource/kvm.{suffix}">' in r.text
+    for path, machine in (("/compare?a=kvm&b=containers", "/api/compare?a=vkr:kvm&b=vkr:containers"),
+                          ("/advise?need=untrusted+code", "/api/advise?need=vkr:untrusted-code"),
+                          ("/search?list=&q=kvm", "/search.json?q=kvm")):
+        r = requests.get(server.url + path, headers=HTML)
+        links = {link["type"]: link["url"] for link in requests.utils.parse_header_links(r.headers["Link"])}
+        assert links["application/json"].replace("%3A", ":") == server.url + machine
+        assert requests.get(links["application/json"]).status_code == 200
 
 
 def test_an_unknown_name_is_a_404_naming_the_nearest(server):

@@ -2,7 +2,7 @@
 home page, search, the compare and advisor pages, source pages and the ontology's documentation."""
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
 from api import edge, formats, urls
 from api.errors import ApiError, wants_html
@@ -37,9 +37,10 @@ def _alternates(iri: str) -> list[tuple[formats.Format, str]]:
     return [(f, urls.page_url(iri, f)) for f in formats.DOCUMENTS if f is not formats.HTML]
 
 
-def _html(template: str, iri: str | None, **context) -> Response:
-    """A page, advertising its machine forms in <link rel=alternate> and in a Link header."""
-    alternates = _alternates(iri) if iri else []
+def _html(template: str, iri: str | None, machine: list | None = None, **context) -> Response:
+    """A page, advertising its machine forms (an IRI's RDF forms, or `machine`: format and URL pairs)
+    in <link rel=alternate> and in a Link header."""
+    alternates = _alternates(iri) if iri else machine or []
     response = Response(render_template(template, iri=iri, alternates=alternates, **context),
                         content_type=formats.HTML.content_type)
     if alternates:
@@ -169,6 +170,12 @@ def _by_dimension(rows, judged: bool = True) -> dict:
     return dict(sorted(dimensions.items(), key=lambda kv: kv[1]["label"].lower()))
 
 
+def _api_forms(name: str, **params) -> list[tuple[formats.Format, str]]:
+    """The canned query a page is built on, as the API serves it: JSON rows and CSV."""
+    return [(f, url_for("api.run", name=name + suffix, **params)) for f, suffix in
+            ((formats.PAGES[0], ""), (formats.PAGES[1], ".csv"))]
+
+
 # --- home, sources, search ----------------------------------------------------------------------------
 
 @blueprint.route("/")
@@ -202,7 +209,8 @@ def search():
     best = searching.exact(hits)
     if best is not None and request.args.get("list") is None:
         return redirect(urls.href(best.name.iri), 303)
-    return _html("pages/search.html", None, site=site, hits=hits, q=text, title=f"Search: {text}" if text else "Search")
+    machine = [(formats.PAGES[0], url_for("pages.search_json", q=text))] if text else []
+    return _html("pages/search.html", None, machine, site=site, hits=hits, q=text, title=f"Search: {text}" if text else "Search")
 
 
 # --- compare and advise -----------------------------------------------------------------------------
@@ -217,7 +225,7 @@ def compare():
     a, b = (bound.substitutions[k].value for k in ("a", "b"))
     dimensions = _by_dimension(rows)
     technologies = svc.lookup.members("resource", TECHNOLOGY)
-    return _html("pages/compare.html", None, site=site, a=a, b=b, dimensions=dimensions, technologies=technologies,
+    return _html("pages/compare.html", None, _api_forms("compare", a=curie(a), b=curie(b)), site=site, a=a, b=b, dimensions=dimensions, technologies=technologies,
                  title=f"{site.label(a)} vs {site.label(b)}")
 
 
@@ -233,5 +241,5 @@ def advise():
         ranking = advice.rank([{k: v.value for k, v in r.items()} for r in rows])
         chosen = bound.values.get("need", [])
     chosen_iris = {m.iri for m in factors if curie(m.iri) in chosen}
-    return _html("pages/advise.html", None, site=site, factors=factors, chosen=chosen_iris, ranking=ranking,
+    return _html("pages/advise.html", None, _api_forms("advise", need=chosen) if chosen else [], site=site, factors=factors, chosen=chosen_iris, ranking=ranking,
                  title="Advisor")
