@@ -2,9 +2,9 @@
 has the same time, memory and row limits as any other), answered as rows of plain terms."""
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 from flask import current_app
@@ -18,9 +18,8 @@ QUERIES = Path(__file__).parent / "queries"
 PAGE_ROWS, PAGE_BYTES = 200_000, 64 << 20
 
 
-@dataclass(frozen=True)
-class Term:
-    """One value of a result row, as the SPARQL JSON results give it."""
+class Term(NamedTuple):
+    """One value of a result row, as the SPARQL JSON results give it (a tuple: pages make thousands)."""
 
     value: str
     kind: str                   # "uri", "literal" or "bnode"

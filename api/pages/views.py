@@ -131,9 +131,10 @@ def _thing(iri: str, suffix: str | None):
         context["facts"] = {g: read.select("graph-contents", graph=g) for g in found[1].graphs}
     if description.values(ABOUT, "in"):
         context["claims"] = _claims(iri)
-    context["diagram"] = diagrams.neighbourhood(
+    context["diagram"] = diagrams.neighbourhood(  # its neighbours, not the claims about it
         context["title"], [(s.value.shown, g.heading if g.direction == "in" else g.label, urls.href(s.value.iri))
-                           for g in description.groups for s in g.statements if s.value.iri][:12])
+                           for g in description.groups if g.property != ABOUT for s in g.statements if s.value.iri][:12])
+    context["about"] = ABOUT
     context["query_this"] = f"DESCRIBE <{iri}>"
     return _html("pages/resource.html", iri, **context)
 
