@@ -126,7 +126,7 @@ def test_the_rule_that_inferred_a_statement_is_named(server, store):
 def test_a_compared_technology_shows_its_claims_by_dimension(server):
     page = requests.get(server.url + "/resource/containers", headers=HTML).text
     assert 'id="dimension-startup-time"' in page
-    assert "startup time: each source's value" in page
+    assert "startup time: each source's value (second)" in page
     assert 'class="flag"' in page
 
 
