@@ -48,7 +48,8 @@ def claim_chart(title: str, claims: list[dict]) -> Chart:
     """One row per claim; where claims give numbers in the dimension's main unit, a bar from min to max
     (a log scale when they span two orders of magnitude), else the value as words."""
     numeric = [c for c in claims if _number(c.get("min")) is not None or _number(c.get("max")) is not None]
-    unit = Counter(c.get("unit") for c in numeric).most_common(1)[0][0] if numeric else None
+    counts = Counter(c.get("unit") for c in numeric)  # the commonest unit; on a tie, an absolute one before percent
+    unit = min(counts, key=lambda u: (-counts[u], u == "percent", str(u))) if numeric else None
     spans = [(_number(c.get("min")), _number(c.get("max"))) for c in numeric if c.get("unit") == unit]
     values = [v for pair in spans for v in pair if v is not None]
     low, high = (min(values), max(values)) if values else (0, 1)
