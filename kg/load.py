@@ -11,9 +11,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from kg import resources
+from kg import mappings, resources
 from kg.errors import InputError
-from kg.namespaces import ONTOLOGY_IRI, VKGRAPH, VOCABULARY_GRAPH, curie
+from kg.namespaces import MAPPINGS_GRAPH, ONTOLOGY_IRI, VKGRAPH, VOCABULARY_GRAPH, curie
 
 
 DOCUMENT_FILE = re.compile(r"^(\d{3})(?:-[a-z0-9-]+)?\.trig$")
@@ -69,6 +69,13 @@ def load_sources(facts_dir: Path | None = None) -> Sources:
             problems.extend(e.problems)
     try:
         _parse(resources.vocabulary_file(), ds.graph(VOCABULARY_GRAPH), "turtle")
+    except InputError as e:
+        problems.extend(e.problems)
+    try:
+        target = ds.graph(MAPPINGS_GRAPH)
+        for triple in mappings.graph():
+            target.add(triple)
+        files.append(mappings.mapping_file())
     except InputError as e:
         problems.extend(e.problems)
 

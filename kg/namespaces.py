@@ -12,6 +12,7 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/virtkg/ontology")
 VOCABULARY_GRAPH = VKGRAPH.vocabulary
 PROVENANCE_GRAPH = VKGRAPH.provenance
 INFERRED_GRAPH = VKGRAPH.inferred
+MAPPINGS_GRAPH = VKGRAPH.mappings  # the mapping set's own IRI too (ontology/mappings.sssom.tsv)
 
 PREFIXES = {
     "vkg": str(VKG),

@@ -17,10 +17,13 @@ TYPE = RDF + "type"
 SUBCLASS = RDFS + "subClassOf"
 # Shown in the page's header, not again among its statements.
 HEADER = {RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition"}
+# Matches in other vocabularies (ontology/mappings.sssom.tsv), shown as links under the definition.
+MATCHES = [SKOS + m for m in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")]
 # Groups first in this order, then the rest by label.
 ORDER = [TYPE, SUBCLASS, RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range", OWL + "inverseOf"]
 # Names for the standard vocabulary's properties, which the graph does not label.
 STANDARD_LABELS = {TYPE: "type", SUBCLASS: "subclass of", RDFS + "subPropertyOf": "sub-property of",
+                   **{m: m[len(SKOS):].replace("Match", " match") for m in MATCHES},
                    RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "seeAlso": "see also",
                    OWL + "inverseOf": "inverse of", OWL + "versionIRI": "version IRI", OWL + "versionInfo": "version",
                    OWL + "imports": "imports", DCT + "isPartOf": "part of", DCT + "source": "source",
@@ -77,6 +80,9 @@ class Description:
 
     def values(self, prop: str, direction: str = "out") -> list[Value]:
         return [s.value for g in self.groups if g.property == prop and g.direction == direction for s in g.statements]
+
+    def matches(self) -> list[Group]:
+        return [g for g in self.groups if g.property in MATCHES and g.direction == "out"]
 
     def types(self) -> list[str]:
         """Direct types: stated ones, not those reasoning added."""

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from api import urls
 from api.pages import read
-from kg.namespaces import curie, INFERRED_GRAPH, ONTOLOGY_IRI, PROVENANCE_GRAPH, VKG, VOCABULARY_GRAPH
+from kg.namespaces import curie, INFERRED_GRAPH, MAPPINGS_GRAPH, ONTOLOGY_IRI, PROVENANCE_GRAPH, VKG, VOCABULARY_GRAPH
 
 TOP_CLASS = str(VKG.Entity)
 
@@ -141,7 +141,9 @@ class Site:
         ours = {str(ONTOLOGY_IRI): ("ontology", "the virtkg ontology", "ontology"),
                 str(VOCABULARY_GRAPH): ("vocabulary", "virtkg's controlled vocabulary", "ontology"),
                 str(PROVENANCE_GRAPH): ("provenance", "virtkg's record of which graph came from which section", "provenance"),
-                str(INFERRED_GRAPH): ("inferred", "added by reasoning over the stated facts", "inferred")}
+                str(INFERRED_GRAPH): ("inferred", "added by reasoning over the stated facts", "inferred"),
+                str(MAPPINGS_GRAPH): ("mappings", "virtkg's mappings to other vocabularies (ontology/mappings.sssom.tsv)",
+                                      "ontology")}
         for graph, (text, title, kind) in ours.items():
             badges[graph] = Badge(graph, text, title, graph, kind)
         return documents, badges
