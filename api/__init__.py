@@ -6,7 +6,7 @@ from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
 
-from api import canned_api, edge, errors, metrics, sparql, urls
+from api import canned_api, downloads, edge, errors, metrics, sparql, urls
 from api.pages.views import blueprint as pages
 from api.config import Settings
 from api.service import Service
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["virtkg"] = Service.start(settings)
     errors.register(app)
     metrics.install(app, edge.ENDPOINT)
-    for blueprint in (sparql.blueprint, canned_api.blueprint, metrics.blueprint, pages):
+    for blueprint in (sparql.blueprint, canned_api.blueprint, metrics.blueprint, pages, downloads.blueprint):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(href=urls.href, curie=curie)
 

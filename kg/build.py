@@ -141,6 +141,7 @@ def _write(checked: Checked, target: Path) -> None:
     dumps = target / "dumps"
     dumps.mkdir()
     checked.store.dump(str(dumps / "virtkg.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    checked.store.dump(str(dumps / "virtkg.nq"), format=ox.RdfFormat.N_QUADS)
     checked.store.dump(str(dumps / "ontology.ttl"), format=ox.RdfFormat.TURTLE,
                        from_graph=ox.NamedNode(str(ONTOLOGY_IRI)), prefixes=PREFIXES)
     by_rule: dict[str, list] = {}

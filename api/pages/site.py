@@ -76,6 +76,8 @@ class Site:
         self.classes = self._classes()
         self.documents, self.badges = self._sources()
         self.names = self._names()
+        version = read.select("ontology-version")
+        self.version_iri, self.version = (version[0]["versionIRI"].value, version[0]["version"].value) if version else (None, None)
 
     # --- classes ---------------------------------------------------------------------------------
     def _classes(self) -> dict[str, ClassInfo]:

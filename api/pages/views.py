@@ -71,13 +71,16 @@ def _split(name: str) -> tuple[str, str | None]:
 @blueprint.route("/<any(resource, ontology, source, graph):area>/<path:name>")
 def thing(area: str, name: str):
     name, suffix = _split(name)
-    return _thing(urls.iri_of(f"{area}/{name}"), suffix)
+    iri = urls.iri_of(f"{area}/{name}")
+    if iri == sites.current().version_iri:  # the ontology as of this version: the versioned downloads
+        return ontology(suffix)
+    return _thing(iri, suffix)
 
 
 @blueprint.route("/ontology")
 @blueprint.route("/ontology.<any(ttl, nt, rdf, jsonld, trig, nq, html):suffix>")
 def ontology(suffix: str | None = None):
-    fmt, site = _format(suffix), sites.current()
+    fmt, site = _ontology_format(suffix), sites.current()
     if fmt is not formats.HTML:  # the ontology as OWL tools load it: its own graph, nothing added
         quads = describing.graph_quads(str(ONTOLOGY_IRI))
         return _rdf(quads if fmt in formats.DATASETS else [q.triple for q in quads], fmt)
@@ -90,6 +93,14 @@ def ontology(suffix: str | None = None):
     tree = diagrams.tree(site.roots(), {c: i.children for c, i in classes.items()}, {c: i.label for c, i in classes.items()})
     return _html("pages/ontology.html", str(ONTOLOGY_IRI), site=site, header=header, properties=properties,
                  individuals=individuals, tree=tree, prefixes=PREFIXES, title="Ontology")
+
+
+def _ontology_format(suffix: str | None) -> formats.Format:
+    """As any IRI's, except that a client sending no Accept at all (OWL tools that load an import by
+    plain GET, owlready2 among them) gets the ontology as RDF/XML rather than its documentation."""
+    if suffix is None and "Accept" not in request.headers and "format" not in request.args:
+        return formats.TRIPLES[2]
+    return _format(suffix)
 
 
 def _properties() -> list[dict]:
