@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from api.config import Settings
-from kg.cli import main, out_option
+from kg.cli import extra_option, main, out_option
 
 
 @main.command()
@@ -19,12 +19,19 @@ from kg.cli import main, out_option
               help="One server process per CPU (unless --workers says otherwise), each with its share of query processes.")
 @click.option("--workers", type=int, help="Server processes [default: 1, or one per CPU with --production].")
 @click.option("--threads", type=int, help="Request threads per server process [default: $VIRTKG_REQUEST_THREADS or 8].")
+@extra_option
 @out_option
-def serve(host, port, production, workers, threads, out_dir):
+def serve(host, port, production, workers, threads, extras, out_dir):
     """Serve the current build: /sparql, /api, pages, /healthz and /metrics."""
+    from kg import extra
+    from kg.store import EmbeddedStore, current_build
+    if extras:  # the build and the files, checked, in an overlay beside the builds (reused while unchanged)
+        paths = [Path(p) for p in extras]
+        serving = out_dir / f".extra-{extra.digest(paths)}"
+        extra.overlay(current_build(out_dir), paths, serving)
+        out_dir = serving
     os.environ["VIRTKG_BUILD_DIR"] = str(out_dir.resolve())
     settings = Settings.from_env()
-    from kg.store import EmbeddedStore
     EmbeddedStore.open(settings.build_dir)  # fail now, in one line, if there is nothing to serve
     cpus = os.cpu_count() or 1
     workers = workers or (cpus if production else 1)

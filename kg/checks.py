@@ -19,19 +19,21 @@ def _term(node) -> str:
     return curie(str(node)) if isinstance(node, URIRef) else str(node)
 
 
-def shacl_problems(union: Graph) -> list[str]:
-    """Validate the union graph against ontology/shapes.ttl."""
+def shacl_problems(union: Graph, focus: set[str] | None = None) -> list[str]:
+    """Validate the union graph against ontology/shapes.ttl (reporting only on `focus` nodes, if given)."""
     shapes = Graph().parse(resources.shapes_file(), format="turtle")
     conforms, report, _ = shacl_validate(union, shacl_graph=shapes, inference="none", allow_warnings=True)
     if conforms:
         return []
     lines = set()
     for result in report.subjects(SH.resultSeverity, SH.Violation):
-        focus = report.value(result, SH.focusNode)
+        node = report.value(result, SH.focusNode)
+        if focus is not None and str(node) not in focus:
+            continue
         path = report.value(result, SH.resultPath)
         message = report.value(result, SH.resultMessage)
         where = f" ({curie(str(path))})" if isinstance(path, URIRef) else ""
-        lines.add(f"{_term(focus)}{where}: {message}")
+        lines.add(f"{_term(node)}{where}: {message}")
     return sorted(lines)
 
 

@@ -5,18 +5,19 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import pyoxigraph as ox
 
 from kg import build as building
-from kg import advice, canned, quality, results
+from kg import advice, canned, extra, quality, results
 from kg import coverage as cover
 from kg.errors import VirtkgError
 from kg.namespaces import PREFIXES
 from kg.sparql_syntax import analyse
-from kg.store import EmbeddedStore, default_out_dir, named_quads
+from kg.store import EmbeddedStore, current_build, default_out_dir, named_quads
 
 EXPORT_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
                   "jsonld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
@@ -53,6 +54,9 @@ out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path), d
                           show_default="$VIRTKG_BUILD_DIR or ./build", help="Where builds are kept.")
 facts_option = click.option("--facts", "facts_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
                             default=None, help="Read fact files (*.trig) from this folder instead of the packaged ones.")
+extra_option = click.option("--extra", "extras", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+                            help="Your own data (Turtle, TriG, N-Triples, N-Quads, JSON-LD) beside the graph, "
+                                 "in its own named graph; repeatable.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not show progress.")
 
 
@@ -105,18 +109,30 @@ def validate(facts_dir, quiet, report):
 @click.argument("sparql", required=False)
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a .rq file.")
 @click.option("--format", "fmt", type=click.Choice(results.FORMATS), default="table", show_default=True)
+@extra_option
 @out_option
-def query(sparql, query_file, fmt, out_dir):
+def query(sparql, query_file, fmt, extras, out_dir):
     """Run a SPARQL query over the current build (default graph = union of all graphs)."""
     if bool(sparql) == bool(query_file):
         raise click.UsageError("give either a query string or -f FILE")
     text = sparql or query_file.read()
     analyse(text)
-    _echo(results.render(EmbeddedStore.open(out_dir).query(text), fmt))
+    with _opened(out_dir, extras) as store:
+        _echo(results.render(store.query(text), fmt))
 
 
-def _run_canned(out_dir, name: str, args: dict[str, list[str]]):
-    store = EmbeddedStore.open(out_dir)
+@contextmanager
+def _opened(out_dir: Path, extras: tuple[Path, ...]):
+    """The current build, or, with --extra files, the build and those files in a temporary overlay."""
+    if not extras:
+        yield EmbeddedStore.open(out_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="virtkg-extra-") as tmp:
+        extra.overlay(current_build(out_dir), list(extras), Path(tmp))
+        yield EmbeddedStore.open(Path(tmp))
+
+
+def _run_canned(store: EmbeddedStore, name: str, args: dict[str, list[str]]):
     queries = canned.load_all()
     if name not in queries:
         raise click.UsageError(f"no query named {name!r}; there are: {', '.join(sorted(queries))}")
@@ -128,8 +144,9 @@ def _run_canned(out_dir, name: str, args: dict[str, list[str]]):
 @click.argument("name")
 @click.argument("params", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(results.FORMATS), default="table", show_default=True)
+@extra_option
 @out_option
-def ask(name, params, fmt, out_dir):
+def ask(name, params, fmt, extras, out_dir):
     """Run a canned query from queries/ with key=value parameters (a key may repeat)."""
     args: dict[str, list[str]] = {}
     for param in params:
@@ -137,32 +154,36 @@ def ask(name, params, fmt, out_dir):
         if not sep:
             raise click.UsageError(f"parameters are key=value, not {param!r}")
         args.setdefault(key, []).append(value)
-    _echo(results.render(_run_canned(out_dir, name, args), fmt))
+    with _opened(out_dir, extras) as store:
+        _echo(results.render(_run_canned(store, name, args), fmt))
 
 
 @main.command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--dimension", help="Only this comparison dimension (a name or CURIE).")
+@extra_option
 @out_option
-def compare(a, b, dimension, out_dir):
+def compare(a, b, dimension, extras, out_dir):
     """Compare two technologies dimension by dimension, each value with its source."""
     args = {"a": [a], "b": [b], **({"dimension": [dimension]} if dimension else {})}
-    solutions = _run_canned(out_dir, "compare", args)
     columns = ["dimensionLabel", "technologyLabel", "value", "verdict", "source", "disputed"]
-    rows = [[results.cell(row[c]) for c in columns] for row in solutions]
+    with _opened(out_dir, extras) as store:
+        rows = [[results.cell(row[c]) for c in columns] for row in _run_canned(store, "compare", args)]
     click.echo(results.table(["dimension", "technology", "value", "verdict", "source", "disputed"], rows))
 
 
 @main.command()
 @click.option("--need", "needs", multiple=True, required=True,
               help="A need of the workload: a use case or decision criterion (name, CURIE or IRI); repeat it.")
+@extra_option
 @out_option
-def advise(needs, out_dir):
+def advise(needs, extras, out_dir):
     """Rank VMs, containers and their hybrids for your needs, with each reason and its source."""
-    solutions = _run_canned(out_dir, "advise", {"need": list(needs)})
-    names = [v.value for v in solutions.variables]
-    rows = [{n: row[n].value for n in names} for row in solutions]
+    with _opened(out_dir, extras) as store:
+        solutions = _run_canned(store, "advise", {"need": list(needs)})
+        names = [v.value for v in solutions.variables]
+        rows = [{n: row[n].value for n in names} for row in solutions]
     lines = []
     for rank, option in enumerate(advice.rank(rows), 1):
         lines.append(f"{rank}. {option.label} (score {option.score:+d})")

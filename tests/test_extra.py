@@ -1,0 +1,53 @@
+"""A user's inventory beside the graph (--extra): loaded into its own named graph, checked by our
+shapes (a bad file is one clear line per problem, nothing half-loaded), joined with our facts by one
+query, on the command line and in a running server."""
+
+import requests
+
+from conftest import ROOT, Server, virtkg
+
+INVENTORY = ROOT / "examples" / "inventory.ttl"
+
+
+def test_the_inventory_joins_the_sources_on_the_command_line(build_dir):
+    out = virtkg("ask", "inventory-risks", "--extra", str(INVENTORY), "--format", "csv", "--out", str(build_dir)).stdout
+    rows = out.strip().splitlines()[1:]
+    assert {r.split(",")[1] for r in rows} == {"CI runner", "billing system"}, "the sandbox runs in VM-isolated containers"
+    ci = [r for r in rows if r.split(",")[1] == "CI runner"]
+    assert ci and all("virtual machines" in r and "VM-isolated containers" in r for r in ci)
+    assert virtkg("ask", "inventory-risks", "--format", "csv", "--out", str(build_dir)).stdout.strip().count("\n") == 0
+
+
+def test_the_inventory_is_in_its_own_graph(build_dir):
+    out = virtkg("query", "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s vkg:needs ?o } } GROUP BY ?g",
+                 "--extra", str(INVENTORY), "--format", "csv", "--out", str(build_dir)).stdout
+    assert out.splitlines()[1:] == ["https://w3id.org/virtkg/graph/extra/inventory,4"]
+
+
+def test_a_broken_inventory_is_refused_with_one_line_per_problem(build_dir, tmp_path):
+    typo = tmp_path / "typo.ttl"
+    typo.write_text("@prefix vkg: <https://w3id.org/virtkg/ontology/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                    "<https://example.org/a> a vkg:Workloda ; rdfs:label \"a\"@en .\n"
+                    "<https://example.org/b> a vkg:Workload ; vkg:needs <https://example.org/x> .\n")
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<https://example.org/a> <https://example.org/p> .\n")
+    result = virtkg("ask", "inventory-risks", "--extra", str(typo), "--out", str(build_dir), check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert any("Workloda is not a class or property of the virtkg ontology" in line for line in lines)
+    assert any("<https://example.org/b>" in line and "rdfs:label" in line for line in lines)
+    result = virtkg("query", "ASK {}", "--extra", str(broken), "--out", str(build_dir), check=False)
+    assert result.returncode != 0 and str(broken) in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = virtkg("query", "ASK {}", "--extra", str(tmp_path / "inventory.xlsx"), "--out", str(build_dir), check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+def test_a_server_with_the_inventory_answers_the_join(build_dir):
+    server = Server(build_dir, "--extra", str(INVENTORY))
+    try:
+        rows = requests.get(server.url + "/api/inventory-risks").json()["rows"]
+        assert {r["workloadLabel"] for r in rows} == {"CI runner", "billing system"}
+        page = requests.get(server.url + "/graph/extra/inventory", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "CI runner" in page.text
+    finally:
+        server.stop()
