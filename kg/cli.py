@@ -15,7 +15,7 @@ from kg import build as building
 from kg import advice, canned, extra, quality, results
 from kg import coverage as cover
 from kg.errors import VirtkgError
-from kg.namespaces import PREFIXES
+from kg.namespaces import PREFIXES, curie as _curie
 from kg.sparql_syntax import analyse
 from kg.store import EmbeddedStore, current_build, default_out_dir, named_quads
 
@@ -237,10 +237,16 @@ def export(fmt, output, out_dir):
     else:
         triples = {ox.Triple(q.subject, q.predicate, q.object) for q in named_quads(store)}
         write = lambda out: ox.serialize(triples, out, format=EXPORT_FORMATS[fmt], prefixes=PREFIXES)
+    _write(output, write, sys.stdout.buffer, "wb")
+
+
+def _write(output: Path | None, write, stdout, mode: str) -> None:
+    """`write(file)` to stdout, or to `output` atomically (a temporary file renamed), so a failure
+    never leaves a half-written file."""
     if output is None:
-        write(sys.stdout.buffer)
+        write(stdout)
         return
-    with tempfile.NamedTemporaryFile(dir=output.parent or ".", prefix=f".{output.name}.", delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(mode, dir=output.parent or ".", prefix=f".{output.name}.", delete=False) as tmp:
         try:
             write(tmp)
             tmp.close()
@@ -249,3 +255,43 @@ def export(fmt, output, out_dir):
             os.unlink(tmp.name)
             raise
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("their_ontology", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the SSSOM table here (atomically) instead of stdout.")
+@click.option("--min", "minimum", type=click.FloatRange(0, 1), default=0.6, show_default=True,
+              help="Propose only matches scoring at least this.")
+@click.option("--check", is_flag=True, help="Merge both ontologies with the chosen mappings and reason with HermiT.")
+@click.option("--mappings", "chosen", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With --check: the SSSOM mappings to check (default: the proposed exact matches).")
+@quiet_option
+def align(their_ontology, output, minimum, check, chosen, quiet):
+    """Propose mappings between THEIR_ONTOLOGY's classes and ours (SSSOM, best first); --check the merge."""
+    from rdflib import Graph
+    from kg import align as aligning, mappings, resources
+    theirs_graph = aligning.load(their_ontology)
+    ours_graph = Graph()
+    for path in resources.ontology_files():
+        ours_graph.parse(path, format="turtle")
+    theirs, ours = aligning.classes(theirs_graph), aligning.classes(ours_graph)
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(theirs), label=f"matching {len(theirs)} classes against {len(ours)}",
+                           file=sys.stderr if show else open(os.devnull, "w")) as bar:
+        proposals = aligning.propose(theirs, ours, minimum, progress=lambda n: bar.update(1))
+    _write(output, lambda out: aligning.write_sssom(proposals, theirs_graph, their_ontology.name, out), sys.stdout, "w")
+    if not check:
+        return
+    if chosen:
+        picked = [(r["subject_id"], r["predicate_id"], r["object_id"]) for r in mappings.rows(chosen)[1]]
+    else:
+        picked = [(p.theirs.iri, p.predicate, p.ours.iri) for p in proposals if p.confidence >= aligning.EXACT]
+    verdict = aligning.check(ours_graph, theirs_graph, picked, PREFIXES["vkg"])
+    lines = [f"merge with {len(picked)} mappings: {'consistent' if verdict.consistent else 'INCONSISTENT'} (HermiT)"]
+    lines += [f"  unsatisfiable: {_curie(c)}" for c in verdict.unsatisfiable]
+    lines += [f"  {_curie(c)} is now a subclass of {', '.join(_curie(a) for a in ancestors)}"
+              for c, ancestors in verdict.subclasses.items()]
+    click.echo("\n".join(lines), err=True)
+    if not verdict.consistent or verdict.unsatisfiable:
+        sys.exit(1)
