@@ -9,19 +9,23 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 EDITOR := node_modules/@zazuko/yasgui/build/yasgui.min.js
 
-.PHONY: serve test build install install-test java chromium
+.PHONY: serve test build install install-test java chromium virtuoso
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 # Debian packages, installed only when missing: Java runs HermiT (the OWL reasoner); Chromium runs the
-# browser tests; npm fetches the query editor.
+# browser tests; Virtuoso is a store the tests publish to; npm fetches the query editor.
 java:
 	@command -v java >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends default-jre-headless; }
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
+
+# Virtuoso, a real triple store the tests publish into (beside Oxigraph's server, from PyPI).
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends virtuoso-opensource; }
 
 $(EDITOR): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
@@ -31,7 +35,7 @@ $(EDITOR): package.json package-lock.json
 install: $(BIN)/python java $(EDITOR)
 	$(BIN)/pip install -q -e .
 
-install-test: $(BIN)/python java chromium $(EDITOR)
+install-test: $(BIN)/python java chromium virtuoso $(EDITOR)
 	$(BIN)/pip install -q -e '.[test]'
 
 build: install

@@ -95,7 +95,7 @@ def _node(iri: str) -> ox.NamedNode:
 def void():
     """VoID (what the dataset holds and where to query it) and DCAT (how to get it), as RDF."""
     fmt = formats.choose(formats.TRIPLES, request.headers.get("Accept"), request.args.get("format"))
-    svc, site = read.service(), sites.current()
+    svc = read.service()
     report, counts = svc.store.report, read.select("dataset-counts")[0]
     dataset = _node("https://w3id.org/virtkg/graph/")
     a = _node(PREFIXES["rdf"] + "type")

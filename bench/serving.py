@@ -113,3 +113,53 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
     return statistics.median(ordered) * 1000, p99 * 1000
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+DirsAllowed = ., {d}
+NumberOfBuffers = 340000
+MaxDirtyBuffers = 250000
+ServerThreads = 16
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 16
+MaxClientConnections = 32
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+@contextmanager
+def virtuoso(workdir: Path):
+    """A throw-away, empty Virtuoso (Debian's virtuoso-opensource) on its own ports, whose dba may write
+    through the graph store (/sparql-graph-crud-auth); yields (url, isql port, start seconds, process)."""
+    d = workdir / "virtuoso"
+    d.mkdir()
+    isql, http = free_port(), free_port()
+    (d / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=d, isql=isql, http=http))
+    url = f"http://127.0.0.1:{http}"
+    with running(["virtuoso-t", "+foreground", "+configfile", str(d / "virtuoso.ini")], url,
+                 "/sparql?query=ASK%7B%7D", cwd=d, seconds=120) as (_, started, process):
+        subprocess.run(["isql-vt", str(isql), "dba", "dba", "exec=DB.DBA.USER_GRANT_ROLE('dba', 'SPARQL_UPDATE');"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=60)
+        yield url, isql, started, process
+
+
+def oxigraph_server(location: Path, *options: str):
+    """Oxigraph's own server (PyPI `oxigraph`) over the store at `location`, on a free port."""
+    port = free_port()
+    command = "serve-read-only" if "--read-only" in options else "serve"
+    return running([str(Path(sys.executable).parent / "oxigraph"), command, "--location", str(location),
+                    "--bind", f"127.0.0.1:{port}", *(o for o in options if o != "--read-only")],
+                   f"http://127.0.0.1:{port}", "/query?query=ASK%7B%7D")

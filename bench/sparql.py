@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.serving import free_port, rss_mb, running, settle, virtkg_server  # noqa: E402
+from bench.serving import oxigraph_server, rss_mb, settle, virtkg_server, virtuoso  # noqa: E402
 from kg.sparql_syntax import analyse  # noqa: E402
 from bench.synthetic import quads as synthetic_quads  # noqa: E402
 from kg import queryfile  # noqa: E402
@@ -88,49 +88,16 @@ def bind_resource(queries: list, store: ox.Store) -> list:
     return bound
 
 
-def oxigraph_server(build: Path):
-    port = free_port()
-    return running([str(Path(sys.executable).parent / "oxigraph"), "serve-read-only", "--location",
-                    str((build / "current" / "store").resolve()), "--bind", f"127.0.0.1:{port}",
-                    "--union-default-graph"], f"http://127.0.0.1:{port}", "/query?query=ASK%7B%7D")
-
-
-VIRTUOSO_INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DirsAllowed = ., {d}
-NumberOfBuffers = 340000
-MaxDirtyBuffers = 250000
-ServerThreads = 16
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = /var/lib/virtuoso-opensource-7/vsp
-ServerThreads = 16
-MaxClientConnections = 32
-[SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryExecutionTime = 60
-"""
+def oxigraph_peer(build: Path):
+    return oxigraph_server((build / "current" / "store").resolve(), "--read-only", "--union-default-graph")
 
 
 @contextmanager
 def virtuoso_server(nquads: Path, workdir: Path):
-    """A throw-away Virtuoso on its own ports, bulk-loaded with the same quads (start time: until it answers)."""
-    d = workdir / "virtuoso"
-    d.mkdir()
-    shutil.copy(nquads, d / "data.nq")
-    isql, http = free_port(), free_port()
-    (d / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=d, isql=isql, http=http))
-    url = f"http://127.0.0.1:{http}"
-    with running(["virtuoso-t", "+foreground", "+configfile", str(d / "virtuoso.ini")], url,
-                 "/sparql?query=ASK%7B%7D", cwd=d, seconds=120) as (_, started, process):
+    """A throw-away Virtuoso, bulk-loaded with the same quads (start time: until it answers)."""
+    with virtuoso(workdir) as (url, isql, started, process):
+        d = workdir / "virtuoso"
+        shutil.copy(nquads, d / "data.nq")
         load = f"ld_dir('{d}', 'data.nq', 'urn:virtkg:default'); rdf_loader_run(); checkpoint;"
         subprocess.run(["isql-vt", str(isql), "dba", "dba", f"exec={load}"], check=True, stdout=subprocess.DEVNULL,
                        timeout=900)
@@ -192,7 +159,7 @@ def run(args) -> list[dict]:
                     servers["ours, cache on"] = stack.enter_context(virtkg_server(build, 64))
                     servers["ours, cache off"] = stack.enter_context(virtkg_server(build, 0))
                 if "oxigraph" in args.servers:
-                    servers["oxigraph"] = stack.enter_context(oxigraph_server(build))
+                    servers["oxigraph"] = stack.enter_context(oxigraph_peer(build))
                 if "virtuoso" in args.servers:
                     servers["virtuoso"] = stack.enter_context(virtuoso_server(nquads, workdir))
                 urls = {name: endpoint(name.split(",")[0], url) for name, (url, _, _) in servers.items()}

@@ -295,3 +295,30 @@ def align(their_ontology, output, minimum, check, chosen, quiet):
     click.echo("\n".join(lines), err=True)
     if not verdict.consistent or verdict.unsatisfiable:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="The store's SPARQL 1.1 query endpoint.")
+@click.option("--graph-store", help="Its Graph Store HTTP Protocol endpoint [default: beside --endpoint, where "
+                                    "Oxigraph server (/store) and Virtuoso (/sparql-graph-crud-auth) keep it].")
+@quiet_option
+@out_option
+def publish(endpoint, graph_store, quiet, out_dir):
+    """Push every named graph of the current build into a SPARQL store, then check its counts."""
+    import time
+    from kg import publish as publishing
+    store = EmbeddedStore.open(out_dir)
+    graphs = [g for g in store.report["triples_per_graph"] if g != "default"]
+    started = time.perf_counter()
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(graphs), label=f"publishing {len(graphs)} graphs",
+                           file=sys.stderr if show else open(os.devnull, "w")) as bar:
+        counts = publishing.publish(store.store, endpoint, graph_store, progress=lambda graph: bar.update(1))
+    seconds = time.perf_counter() - started
+    wrong = [c for c in counts if not c.matches]
+    for c in wrong:
+        click.echo(f"virtkg: {_curie(c.graph)}: {c.ours} triples here, {c.theirs} in the store", err=True)
+    click.echo(f"published {len(counts)} graphs, {sum(c.ours for c in counts)} triples, to {endpoint} in "
+               f"{seconds:.1f} s: " + ("every count matches" if not wrong else f"{len(wrong)} counts differ"))
+    if wrong:
+        sys.exit(1)
