@@ -19,9 +19,11 @@ from kg.cli import extra_option, main, out_option
               help="One server process per CPU (unless --workers says otherwise), each with its share of query processes.")
 @click.option("--workers", type=int, help="Server processes [default: 1, or one per CPU with --production].")
 @click.option("--threads", type=int, help="Request threads per server process [default: $VIRTKG_REQUEST_THREADS or 8].")
+@click.option("--store", "store_url", help="Answer from this SPARQL endpoint, which `virtkg publish` filled from "
+                                             "the current build, instead of the embedded store.")
 @extra_option
 @out_option
-def serve(host, port, production, workers, threads, extras, out_dir):
+def serve(host, port, production, workers, threads, store_url, extras, out_dir):
     """Serve the current build: /sparql, /api, pages, /healthz and /metrics."""
     from kg import extra
     from kg.store import EmbeddedStore, current_build
@@ -31,6 +33,10 @@ def serve(host, port, production, workers, threads, extras, out_dir):
         extra.overlay(current_build(out_dir), paths, serving)
         out_dir = serving
     os.environ["VIRTKG_BUILD_DIR"] = str(out_dir.resolve())
+    if store_url:
+        if extras:
+            raise click.UsageError("--extra loads files beside the embedded store; publish them to the store instead")
+        os.environ["VIRTKG_STORE_URL"] = store_url
     settings = Settings.from_env()
     EmbeddedStore.open(settings.build_dir)  # fail now, in one line, if there is nothing to serve
     cpus = os.cpu_count() or 1

@@ -30,6 +30,7 @@ class Settings:
     cache_mb: int               # VIRTKG_CACHE_MB: in-process cache of serialised results; 0 turns it off
     max_age: int                # VIRTKG_MAX_AGE: Cache-Control max-age, seconds
     assets_dir: Path            # VIRTKG_ASSETS_DIR: browser packages from the npm registry (YASGUI, Swagger UI)
+    store_url: str | None       # VIRTKG_STORE_URL: a SPARQL endpoint the build was published to, queried instead
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -49,6 +50,7 @@ class Settings:
             "cache_mb": _env("VIRTKG_CACHE_MB", 64, int),
             "max_age": _env("VIRTKG_MAX_AGE", 300, int),
             "assets_dir": _env("VIRTKG_ASSETS_DIR", Path("node_modules"), Path),
+            "store_url": _env("VIRTKG_STORE_URL", None, str),
         }
         values.update(overrides)
         return cls(**values)

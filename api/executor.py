@@ -328,3 +328,21 @@ class QueryPool:
                     break
                 worker.process.kill()
                 worker.conn.close()
+
+
+class RemoteRunner:
+    """Jobs for a store reached over the protocol (kg.remote), run on the request's own thread: query
+    processes cannot open sockets, and the remote store does the work. Same Outcome, same caps."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def run(self, job: Job, timeout: float) -> Outcome:
+        self.store.timeout = timeout
+        try:
+            return evaluate(self.store, job)
+        except SyntaxError as e:
+            raise QueryError(f"query does not parse: {_one_line(e)}") from None
+
+    def close(self) -> None:
+        self.store.session.close()

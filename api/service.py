@@ -14,9 +14,10 @@ from pathlib import Path
 
 from api import metrics
 from api.config import Settings
-from api.executor import Job, Outcome, PoolBusy, QueryPool, QueryTimeout
+from api.executor import Job, Outcome, PoolBusy, QueryPool, QueryTimeout, RemoteRunner
 from api.errors import ApiError
 from kg import canned
+from kg.remote import RemoteStore, StoreUnavailable
 from kg.store import EmbeddedStore, current_build, hold
 
 POLL_SECONDS = 1.0  # how often a server looks for a new build
@@ -27,7 +28,7 @@ class Generation:
     """One build as served: its store, its query processes, its name lookups, and the hold on it."""
 
     store: EmbeddedStore
-    pool: QueryPool
+    pool: QueryPool | RemoteRunner
     lookup: canned.Lookup
     held: object
 
@@ -35,6 +36,10 @@ class Generation:
     def open(cls, build_dir: Path, settings: Settings) -> "Generation":
         store = EmbeddedStore.open(build_dir)
         held = hold(store.path)
+        if settings.store_url:  # queries go to that store; the build still gives the report, dumps, names
+            remote = RemoteStore(settings.store_url, [g for g in store.report["triples_per_graph"] if g != "default"],
+                                 settings.query_timeout)
+            return cls(store, RemoteRunner(remote), canned.Lookup(store.query), held)
         quads = store.report.get("quads", 0) + store.report.get("triples", 0)  # named graphs + the materialised default
         pool = QueryPool(str(store.path / "store"), settings.query_workers, settings.query_memory_mb << 20,
                          in_memory=bool(store.report.get("quads")) and quads <= settings.in_memory_quads)
@@ -99,6 +104,8 @@ class Service:
                                "left for others; try again shortly", 503, {"Retry-After": "5"}) from None
             raise ApiError(f"the query ran past its time limit of {timeout:g} s and was stopped", 503,
                            {"Retry-After": "1"}) from None
+        except StoreUnavailable as e:
+            raise ApiError(str(e), 504 if e.timed_out else 502, {"Retry-After": "5"}) from None
         except PoolBusy:
             metrics.REFUSED.inc()
             raise ApiError("the server is busy with long queries; try again shortly", 503,

@@ -308,7 +308,7 @@ def publish(endpoint, graph_store, quiet, out_dir):
     import time
     from kg import publish as publishing
     store = EmbeddedStore.open(out_dir)
-    graphs = [g for g in store.report["triples_per_graph"] if g != "default"]
+    graphs = [g for g in store.report["triples_per_graph"] if g != "default"] + ["merged"]
     started = time.perf_counter()
     show = not quiet and sys.stderr.isatty()
     with click.progressbar(length=len(graphs), label=f"publishing {len(graphs)} graphs",

@@ -15,6 +15,7 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from kg.errors import InputError
+from kg.remote import MERGED
 from kg.store import named_quads
 
 TIMEOUT = 300
@@ -84,6 +85,9 @@ def publish(store: ox.Store, endpoint: str, graph_store: str | None = None,
     graphs: dict[str, list[ox.Triple]] = {}
     for q in named_quads(store):
         graphs.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    # The default graph as virtkg serves it (the merge, each triple once), as a graph of its own: stores
+    # differ in what their default graph is, so `serve --store` names this one in every query.
+    graphs[MERGED] = list(dict.fromkeys(t for triples in list(graphs.values()) for t in triples))
     session = requests.Session()
     try:
         for graph, triples in sorted(graphs.items()):

@@ -124,3 +124,22 @@ def analyse(text: str, max_depth: int = MAX_DEPTH, known: Mapping[str, str] = PR
     if len(forms) != 1:
         raise QuerySyntaxError("the query does not parse: expected one SELECT, ASK, CONSTRUCT or DESCRIBE")
     return Analysis(forms[0], depth, shape.hexdigest())
+
+
+def with_values(text: str, bindings: Mapping[str, object]) -> str:
+    """The query with `bindings` (variable name -> engine term) as an inline VALUES block at the start of
+    its WHERE clause: how a store reached over the protocol, which has no substitutions, gets parameters.
+    The place comes from the syntax tree; the terms are written by the engine's own serialiser."""
+    if not bindings:
+        return text
+    source = text.encode("utf-8")
+    root = _parser().parse(source).root_node
+    groups = [n for n, _ in _walk(root) if n.type == "group_graph_pattern" and n.parent is not None
+              and n.parent.type == "where_clause"]
+    group = min(groups, key=lambda n: n.start_byte) if groups else None  # the outermost: it starts first
+    if group is None:
+        raise QuerySyntaxError("the query has no WHERE clause to bind its parameters in")
+    names = sorted(bindings)
+    values = (f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }} ")
+    at = group.start_byte + 1  # just after the WHERE clause's opening brace
+    return (source[:at] + values.encode("utf-8") + source[at:]).decode("utf-8")

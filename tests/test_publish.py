@@ -24,7 +24,7 @@ def test_publish_to_oxigraph_server(build_dir, store, tmp_path):
     with oxigraph_server(tmp_path / "oxigraph") as (url, _, _):
         result = virtkg("publish", "--endpoint", url + "/query", "--out", str(build_dir))
         graphs = len([g for g in store.report["triples_per_graph"] if g != "default"])
-        assert f"published {graphs} graphs" in result.stdout and "every count matches" in result.stdout
+        assert f"published {graphs + 1} graphs" in result.stdout, "and the merged default graph" and "every count matches" in result.stdout
         assert _types(url + "/query") == [r["type"].value for r in store.query(KVM_TYPES)]
 
 

@@ -106,6 +106,8 @@ def describe(iri: str, site: Site, inferred_by: dict) -> Description:
     definition_badges: list[Badge] = []
     for row in rows:
         prop, value, graph, direction = row["property"], row["value"], row["graph"].value, row["direction"].value
+        if direction == "in" and value.kind == "bnode":
+            continue  # a list cell or restriction pointing here: structure, not a statement to read
         if direction == "out" and prop.value in HEADER:
             if prop.value == SKOS + "definition":
                 definition_badges.append(site.badge(graph))

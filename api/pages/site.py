@@ -177,6 +177,8 @@ class Site:
             entry.names.setdefault(norm(row["name"].value), (row["kind"].value, row["name"].value))
             if row["kind"].value == "alt" and row["name"].value not in entry.shown:
                 entry.shown.append(row["name"].value)
+        for entry in names.values():
+            entry.shown.sort(key=str.lower)  # the same page whichever store answered, in whatever order
         return names
 
     def label(self, iri: str) -> str | None:

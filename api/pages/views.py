@@ -122,7 +122,7 @@ def _thing(iri: str, suffix: str | None):
     fmt, site = _format(suffix), sites.current()
     svc = read.service()
     description = describing.describe(iri, site, svc.store.inferred_by)
-    contents = read.select("graph-contents", graph=iri) if iri.startswith(str(urls.PUBLIC_BASE) + "graph/") else []
+    contents = _facts(iri) if iri.startswith(str(urls.PUBLIC_BASE) + "graph/") else []
     if not description.mentioned and not contents:
         raise NotFound(iri, site.nearest(iri), site)
     if fmt is not formats.HTML:
@@ -139,7 +139,7 @@ def _thing(iri: str, suffix: str | None):
         context["document"] = site.documents[iri]
     elif (found := site.section(iri)) is not None:
         context["document"], context["section"] = found
-        context["facts"] = {g: read.select("graph-contents", graph=g) for g in found[1].graphs}
+        context["facts"] = {g: _facts(g) for g in found[1].graphs}
     if description.values(ABOUT, "in"):
         context["claims"] = _claims(iri)
     context["diagram"] = diagrams.neighbourhood(  # its neighbours, not the claims about it
@@ -148,6 +148,15 @@ def _thing(iri: str, suffix: str | None):
     context["about"] = ABOUT
     context["query_this"] = f"DESCRIBE <{iri}>"
     return _html("pages/resource.html", iri, **context)
+
+
+def _facts(graph: str) -> list[dict]:
+    """What one named graph holds, by subject, property and value, in one order whichever store answered."""
+    def shown(row, name):
+        label = row.get(name + "Label")
+        return (label.value if label else row[name].value).lower()
+    return sorted(read.select("graph-contents", graph=graph),
+                  key=lambda r: (shown(r, "subject"), r["subject"].value, shown(r, "property"), r["value"].value))
 
 
 def _claims(iri: str) -> dict:
@@ -174,8 +183,11 @@ def _by_dimension(rows, judged: bool = True) -> dict:
             "value": row["value"].value, "verdict": row["verdict"].value,
             "min": row["min"].value if "min" in row else None, "max": row["max"].value if "max" in row else None,
             "unit": row["unit"].value if "unit" in row else None, "document": row["document"].value.split("_")[0],
-            "badge": site.section_badge(row["source"].value), "disputed": judged and row["disputed"].value == "true"})
+            "badge": site.section_badge(row["source"].value),
+            "disputed": judged and row["disputed"].value in ("true", "1")})  # "1": a boolean as Virtuoso writes it
     for d in dimensions.values():
+        # One order whichever store answered (engines collate ties and mixed terms differently).
+        d["claims"].sort(key=lambda c: (c["technology"].lower(), c["document"], c["value"].lower(), c["badge"].text))
         if not judged:
             disputes(d["claims"])
         d["chart"] = diagrams.claim_chart(d["label"], d["claims"])
