@@ -2,7 +2,6 @@
 the ontology answers under its version IRI, and OWL tools load it by its IRI from our server."""
 
 import pyoxigraph as ox
-import pytest
 import requests
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
