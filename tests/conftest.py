@@ -1,9 +1,11 @@
 """One build of the shipped graph per test session, made through the real CLI, shared read-only."""
 
+import contextlib
+import os
 import shutil
-from urllib.parse import urlparse
 import subprocess
 import sys
+from urllib.parse import urlparse
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,24 @@ def page(browser, server):
     assert page.problems == []
     assert page.hosts == {urlparse(server.url).netloc}, "everything is served from our own origin"
     page.close()
+
+
+# --- real triple stores the build is published into ---------------------------------------------------
+
+@contextlib.contextmanager
+def published(kind: str, tmp: Path, build_dir: Path):
+    """A real store of `kind` ("oxigraph" server or "virtuoso"), started on 127.0.0.1, with the build
+    published into it by `virtkg publish`; yields its query endpoint."""
+    from bench.serving import oxigraph_server, virtuoso
+    if kind == "oxigraph":
+        with oxigraph_server(tmp / "oxigraph") as (url, _, _):
+            virtkg("publish", "--endpoint", url + "/query", "--out", str(build_dir))
+            yield url + "/query"
+    else:
+        with virtuoso(tmp) as (url, _, _, _):
+            os.environ.update(VIRTKG_STORE_USER="dba", VIRTKG_STORE_PASSWORD="dba")
+            try:
+                virtkg("publish", "--endpoint", url + "/sparql", "--out", str(build_dir))
+            finally:
+                del os.environ["VIRTKG_STORE_USER"], os.environ["VIRTKG_STORE_PASSWORD"]
+            yield url + "/sparql"

@@ -4,7 +4,6 @@ of pages and the SPARQL protocol give the same answers as the embedded store; a 
 a 502 with a message, and the service recovers when it is back."""
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -14,8 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.serving import oxigraph_server, virtuoso
-from conftest import Server, free_port, virtkg
+from conftest import Server, free_port, published, virtkg
 from kg import canned
 
 # The embedded `server` fixture's row cap; a longer time limit, as a store compiles each new query text
@@ -36,26 +34,9 @@ def _params(query: canned.CannedQuery) -> list[tuple[str, str]]:
     return [(k, str(v)) for k, values in query.example.items() for v in (values if isinstance(values, list) else [values])]
 
 
-@contextlib.contextmanager
-def _publishing(kind: str, tmp: Path, build_dir: Path):
-    """A store of `kind` with the build published into it; yields its query endpoint."""
-    if kind == "oxigraph":
-        with oxigraph_server(tmp / "oxigraph") as (url, _, _):
-            virtkg("publish", "--endpoint", url + "/query", "--out", str(build_dir))
-            yield url + "/query"
-    else:
-        with virtuoso(tmp) as (url, _, _, _):
-            os.environ.update(VIRTKG_STORE_USER="dba", VIRTKG_STORE_PASSWORD="dba")
-            try:
-                virtkg("publish", "--endpoint", url + "/sparql", "--out", str(build_dir))
-            finally:
-                del os.environ["VIRTKG_STORE_USER"], os.environ["VIRTKG_STORE_PASSWORD"]
-            yield url + "/sparql"
-
-
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def remote(request, build_dir, tmp_path_factory):
-    with _publishing(request.param, tmp_path_factory.mktemp(request.param), build_dir) as endpoint:
+    with published(request.param, tmp_path_factory.mktemp(request.param), build_dir) as endpoint:
         running = Server(build_dir, "--store", endpoint, env=ENV)
         running.store = request.param
         yield running

@@ -2,11 +2,13 @@
 sparql/sparql11/protocol/manifest.ttl), re-expressed against a real server holding their test data.
 The update_* tests do not apply to a read-only endpoint; their requests must be refused with 403."""
 
+import contextlib
+
 import pyoxigraph as ox
 import pytest
 import requests
 
-from conftest import Server, write_build
+from conftest import Server, published, write_build
 
 DATA = "http://kasei.us/2009/09/sparql/data/"
 DOC = lambda n: f"{DATA}data{n}.rdf"
@@ -19,13 +21,21 @@ SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-@pytest.fixture(scope="module")
-def w3c(tmp_path_factory):
-    """The manifest's test data: graph dataN.rdf says that dataN.rdf is a foaf:Document."""
+@pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
+def w3c(request, tmp_path_factory):
+    """The manifest's test data (graph dataN.rdf says that dataN.rdf is a foaf:Document), served from
+    the embedded store, and from the same build published into Oxigraph's server and into Virtuoso."""
     quads = [ox.Quad(ox.NamedNode(DOC(n)), TYPE, FOAF_DOCUMENT, ox.NamedNode(DOC(n))) for n in range(4)]
-    running = Server(write_build(tmp_path_factory.mktemp("w3c"), quads))
-    yield running
-    running.stop()
+    tmp = tmp_path_factory.mktemp(f"w3c-{request.param}")
+    build = write_build(tmp, quads)
+    with contextlib.ExitStack() as stack:
+        extra = ()
+        if request.param != "embedded":
+            endpoint = stack.enter_context(published(request.param, tmp, build))
+            extra = ("--store", endpoint)
+        running = Server(build, *extra)
+        yield running
+        running.stop()
 
 
 def call(server, method, params=None, data=None, headers=None):
