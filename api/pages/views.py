@@ -56,7 +56,7 @@ def _format(suffix: str | None) -> formats.Format:
 
 
 def _rdf(data: list, fmt: formats.Format) -> Response:
-    """Quads in a dataset form; in a triple form, `triples(data)` (each form serialised by the engine)."""
+    """Quads for a dataset form, triples for a triple form, serialised by the engine."""
     body = ox.serialize(data, format=fmt.rdf, prefixes=PREFIXES)
     return _cacheable(Response(body, content_type=fmt.content_type), f"rdf-{request.full_path}-{fmt.name}")
 
