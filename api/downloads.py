@@ -8,9 +8,10 @@ from datetime import date
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 
-from api import edge, formats, urls
+from api import formats, urls
 from api.errors import ApiError
 from api.pages import read, site as sites
+from api.pages.views import cacheable
 from kg import mappings
 from kg.namespaces import ONTOLOGY_IRI, PREFIXES
 
@@ -55,12 +56,6 @@ def _citation(site) -> str:
             f"{site.version}. {site.version_iri or ONTOLOGY_IRI}. Licensed CC BY 4.0.")
 
 
-def _cacheable(response: Response, name: str) -> Response:
-    svc = read.service()
-    edge.storable(request, response, f"{svc.build_id}-{name}", svc.settings.max_age)
-    return response.make_conditional(request)
-
-
 @blueprint.route("/downloads")
 @blueprint.route("/downloads.json", endpoint="listing_json")
 def listing():
@@ -68,11 +63,11 @@ def listing():
     fmt = formats.choose((formats.HTML, formats.PAGES[0]), request.headers.get("Accept"),
                          "page" if request.endpoint == "downloads.listing_json" else None)
     if fmt is not formats.HTML:
-        return _cacheable(jsonify(listing), "downloads-json")
+        return cacheable(jsonify(listing), "downloads-json")
     response = Response(render_template("downloads.html", listing=listing, title="Downloads",
                                         alternates=[(formats.PAGES[0], url_for("downloads.listing_json"))]),
                         content_type=formats.HTML.content_type)
-    return _cacheable(response, "downloads-html")
+    return cacheable(response, "downloads-html")
 
 
 @blueprint.route("/downloads/<name>")
@@ -84,7 +79,7 @@ def file(name: str):
     path, kind, _ = files[name]
     response = send_file(path, mimetype=kind, as_attachment=False, conditional=False, etag=False, max_age=None)
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return _cacheable(response, f"download-{name}")
+    return cacheable(response, f"download-{name}")
 
 
 def _node(iri: str) -> ox.NamedNode:
@@ -128,4 +123,4 @@ def void():
     triples.append((dataset, _node(VOID + "dataDump"), _node(listing["files"][0]["url"])))
     body = ox.serialize([ox.Triple(*t) for t in triples], format=fmt.rdf,
                         prefixes={**PREFIXES, "void": VOID, "dcat": DCAT, "foaf": FOAF})
-    return _cacheable(Response(body, content_type=fmt.content_type), f"void-{fmt.name}")
+    return cacheable(Response(body, content_type=fmt.content_type), f"void-{fmt.name}")

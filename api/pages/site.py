@@ -75,6 +75,7 @@ class Site:
     def __init__(self):
         self.classes = self._classes()
         self.documents, self.badges = self._sources()
+        self.sections = {s.iri: (doc, s) for doc in self.documents.values() for s in doc.sections}
         self.names = self._names()
         version = read.select("ontology-version")
         self.version_iri, self.version = (version[0]["versionIRI"].value, version[0]["version"].value) if version else (None, None)
@@ -162,11 +163,7 @@ class Site:
         return self.badge(doc.graphs[0]) if doc and doc.graphs else Badge(section, curie(section), section, section, "source")
 
     def section(self, iri: str) -> tuple[Document, Section] | None:
-        for doc in self.documents.values():
-            for section in doc.sections:
-                if section.iri == iri:
-                    return doc, section
-        return None
+        return self.sections.get(iri)
 
     # --- names -----------------------------------------------------------------------------------
     def _names(self) -> dict[str, Name]:

@@ -27,7 +27,8 @@ class NotFound(ApiError):
                          details={"suggestions": [{"label": label, "url": url} for label, url in shown]})
 
 
-def _cacheable(response: Response, name: str) -> Response:
+def cacheable(response: Response, name: str) -> Response:
+    """Stored at the edge and answered 304 to a client holding it, until the build changes."""
     svc = read.service()
     edge.storable(request, response, f"{svc.build_id}-{name}", svc.settings.max_age)
     return response.make_conditional(request)
@@ -46,7 +47,7 @@ def _html(template: str, iri: str | None, machine: list | None = None, **context
     if alternates:
         response.headers["Link"] = ", ".join(f'<{request.host_url.rstrip("/")}{url}>; rel="alternate"; '
                                              f'type="{f.media_type}"' for f, url in alternates)
-    return _cacheable(response, f"page-{request.full_path}")
+    return cacheable(response, f"page-{request.full_path}")
 
 
 def _format(suffix: str | None) -> formats.Format:
@@ -58,7 +59,7 @@ def _format(suffix: str | None) -> formats.Format:
 def _rdf(data: list, fmt: formats.Format) -> Response:
     """Quads for a dataset form, triples for a triple form, serialised by the engine."""
     body = ox.serialize(data, format=fmt.rdf, prefixes=PREFIXES)
-    return _cacheable(Response(body, content_type=fmt.content_type), f"rdf-{request.full_path}-{fmt.name}")
+    return cacheable(Response(body, content_type=fmt.content_type), f"rdf-{request.full_path}-{fmt.name}")
 
 
 def _split(name: str) -> tuple[str, str | None]:
@@ -229,7 +230,7 @@ def search():
     if as_json:
         if not text.strip():
             raise ApiError("give the words to look for in q")
-        return _cacheable(jsonify(query=text, results=[h.as_dict(urls.href(h.name.iri)) for h in hits]), "search-json")
+        return cacheable(jsonify(query=text, results=[h.as_dict(urls.href(h.name.iri)) for h in hits]), "search-json")
     best = searching.exact(hits)
     if best is not None and request.args.get("list") is None:
         return redirect(urls.href(best.name.iri), 303)
