@@ -10,13 +10,14 @@ from api import edge, formats
 from api.errors import ApiError
 from api.executor import Job
 from api.openapi import document as openapi_document
-from kg import advice, canned
+from kg import advice, agreement, canned
 from kg.namespaces import PREFIXES, curie
 
 blueprint = Blueprint("api", __name__)
 
 PAGING = {"limit", "offset", "format"}
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+WHOLE = {"advise", "compare"}  # served whole: the ranking and the per-dimension summaries need every row
 
 
 def service():
@@ -121,9 +122,9 @@ def run(name: str):
     args = {k: v for k, v in request.args.lists() if k not in PAGING}
     bound = canned.bind(query, args, svc.lookup)
     fmt = _format(suffix or None)
-    ranked = name == "advise"
+    ranked = name in WHOLE  # a ranking or a grouping is whole or wrong: every row, one page
     limit, offset = _int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), _int("offset", 0, 0, 10_000_000)
-    if ranked:  # a ranking is whole or wrong: every row, one page
+    if ranked:
         limit, offset = svc.settings.row_limit, 0
     engine_format = "json" if fmt.name in ("page", "html") else fmt.name
     job = Job(bound.text, engine_format, limit, svc.settings.max_response_bytes, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())), shape=f"api:{name}")
@@ -139,8 +140,11 @@ def run(name: str):
                 "rows": rows, "offset": offset, "limit": limit, "next": next_url, "prev": prev_url}
         if outcome.cut == "bytes":  # a page cut short of `limit` rows by the byte budget says so
             page.update(truncated=True, byteLimit=svc.settings.max_response_bytes)
-        if ranked:
+        if name == "advise":
             page["ranking"] = [o.as_dict(curie) for o in advice.rank(rows)]
+        if name == "compare":
+            page["dimensions"] = [{"dimension": curie(d.iri), "label": d.label, "summary": d.summary(),
+                                   "disputed": d.disputed} for d in agreement.group(rows)]
         if fmt.name == "html":
             response = Response(render_template("api_query.html", query=query, page=page, curie=curie),
                                 content_type=fmt.content_type)

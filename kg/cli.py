@@ -12,7 +12,7 @@ import click
 import pyoxigraph as ox
 
 from kg import build as building
-from kg import advice, canned, extra, quality, results
+from kg import advice, agreement, canned, extra, quality, results
 from kg import coverage as cover
 from kg.errors import VirtkgError
 from kg.namespaces import PREFIXES, curie as _curie
@@ -165,12 +165,22 @@ def ask(name, params, fmt, extras, out_dir):
 @extra_option
 @out_option
 def compare(a, b, dimension, extras, out_dir):
-    """Compare two technologies dimension by dimension, each value with its source."""
+    """Compare two technologies dimension by dimension: whether the sources agree, then each value with its source."""
     args = {"a": [a], "b": [b], **({"dimension": [dimension]} if dimension else {})}
-    columns = ["dimensionLabel", "technologyLabel", "value", "verdict", "source", "disputed"]
     with _opened(out_dir, extras) as store:
-        rows = [[results.cell(row[c]) for c in columns] for row in _run_canned(store, "compare", args)]
-    click.echo(results.table(["dimension", "technology", "value", "verdict", "source", "disputed"], rows))
+        solutions = _run_canned(store, "compare", args)
+        names = [v.value for v in solutions.variables]
+        terms = [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+    plain = [{n: t.value for n, t in row.items()} for row in terms]
+    blocks = []
+    for dim in agreement.group(plain):
+        rows = [[results.cell(row["technologyLabel"]), results.cell(row["value"]),
+                 row["rating"].value if "rating" in row else "", results.cell(row["verdict"]),
+                 results.cell(row["source"]), agreement.side_of(dim, row["claim"].value)]
+                for row in terms if row["dimension"].value == dim.iri]
+        rows.sort(key=lambda r: (r[0].lower(), r[5], r[4], r[1]))
+        blocks.append(dim.summary() + "\n" + results.table(["technology", "value", "rating", "verdict", "source", "side"], rows))
+    click.echo("\n\n".join(blocks) if blocks else "(no claims)")
 
 
 @main.command()
@@ -183,12 +193,19 @@ def advise(needs, extras, out_dir):
     with _opened(out_dir, extras) as store:
         solutions = _run_canned(store, "advise", {"need": list(needs)})
         names = [v.value for v in solutions.variables]
-        rows = [{n: row[n].value for n in names} for row in solutions]
+        rows = [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
     lines = []
     for rank, option in enumerate(advice.rank(rows), 1):
-        lines.append(f"{rank}. {option.label} (score {option.score:+d})")
-        lines += [f"     {'+' if r.stance == 'for' else '-'} {r.need_label:<40} {results.cell(ox.NamedNode(r.source))}"
-                  for r in option.reasons] or ["     no source speaks to these needs for this option"]
+        examples = f", e.g. {', '.join(option.examples)}" if option.examples else ""
+        lines.append(f"{rank}. {option.label} (score {option.score:+d}{examples})")
+        for r in option.reasons:
+            sections = " ".join(results.cell(ox.NamedNode(s)) for s in r.sources)
+            via = f" (of {', '.join(r.via)})" if r.via else ""
+            lines.append(f"     {'+' if r.stance == 'for' else '-'} {r.need_label + via:<40} {r.document}: {sections}")
+        lines += [f"     ! documents disagree on {n.label}: {', '.join(sorted(n.documents('for')))} for, "
+                  f"{', '.join(sorted(n.documents('against')))} against" for n in option.disputed]
+        if not option.reasons:
+            lines.append("     no source speaks to these needs for this option")
     click.echo("\n".join(lines))
 
 

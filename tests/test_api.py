@@ -142,7 +142,9 @@ def test_cli_ask_compare_and_advise(build_dir):
     out = virtkg("ask", "hypervisors", "type=Type 1 hypervisor", "--out", str(build_dir)).stdout
     assert "vkr:kvm" in out and "Type 2" not in out
     compared = virtkg("compare", "vm", "container", "--dimension", "startup time", "--out", str(build_dir)).stdout
-    assert compared.splitlines()[0].split() == ["dimension", "technology", "value", "verdict", "source", "disputed"]
+    summary, header = compared.splitlines()[:2]
+    assert summary.startswith("startup time: containers ") and "virtual machines " in summary
+    assert header.split() == ["technology", "value", "rating", "verdict", "source", "side"]
     advised = virtkg("advise", "--need", "untrusted code", "--out", str(build_dir)).stdout
     assert advised.startswith("1. ")
     bad = virtkg("ask", "compare", "a=mainframe", "--out", str(build_dir), check=False)
@@ -164,6 +166,9 @@ def test_compare_startup_time_keeps_every_source_and_flags_the_disagreement(serv
     assert documents(containers, "milliseconds") == ["000", "001"]
     assert documents(containers, "seconds") == ["002", "003"]
     assert all(r["disputed"] is True for r in containers if r["value"] in ("milliseconds", "seconds"))
+    assert all(r["disputed"] is (r["rivals"] != "") for r in page["rows"])
+    [summary] = page["dimensions"]
+    assert summary["disputed"] and summary["summary"].startswith("startup time: containers in dispute: ")
     assert all(r["source"].startswith("https://w3id.org/virtkg/source/") for r in page["rows"])
 
 

@@ -120,7 +120,7 @@ def test_the_concept_page_says_who_says_so(server):
 
 def test_the_rule_that_inferred_a_statement_is_named(server, store):
     assert store.inferred_by, "the build records what added each inferred triple"
-    assert set(store.inferred_by.values()) <= {"HermiT", "type-closure", "subproperty-closure", "inverse-properties"}
+    assert set(store.inferred_by.values()) <= {"HermiT", "type-closure", "subproperty-closure", "inverse-properties", "claim-bounds", "claim-disputes"}
 
 
 def test_a_compared_technology_shows_its_claims_by_dimension(server):

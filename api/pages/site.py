@@ -162,6 +162,9 @@ class Site:
         doc = self.documents.get(section)
         return self.badge(doc.graphs[0]) if doc and doc.graphs else Badge(section, curie(section), section, section, "source")
 
+    def section_badges(self, sections: list[str]) -> list[Badge]:
+        return [self.section_badge(s) for s in sections]
+
     def section(self, iri: str) -> tuple[Document, Section] | None:
         return self.sections.get(iri)
 

@@ -8,7 +8,7 @@ from api import edge, formats, urls
 from api.errors import ApiError, wants_html
 from api.pages import describe as describing
 from api.pages import diagrams, read, search as searching, site as sites
-from kg import advice, canned
+from kg import advice, agreement, canned
 from kg.namespaces import ONTOLOGY_IRI, PREFIXES, VKG, curie
 
 blueprint = Blueprint("pages", __name__)
@@ -162,37 +162,28 @@ def _facts(graph: str) -> list[dict]:
 
 def _claims(iri: str) -> dict:
     """Its claims by dimension (claims.rq: compare.rq's columns, for one technology)."""
-    return _by_dimension(read.select("claims", technology=iri), judged=False)
+    return _by_dimension(read.select("claims", technology=iri))
 
 
-def disputes(claims: list[dict]) -> None:
-    """compare.rq's rule, on the claims of one technology and dimension: a claim is disputed when
-    another document gives a different value (ignoring case)."""
-    for c in claims:
-        c["disputed"] = any(o["document"] != c["document"] and o["value"].lower() != c["value"].lower() for o in claims)
-
-
-def _by_dimension(rows, judged: bool = True) -> dict:
-    """Claims grouped by dimension, with a chart each; `judged` rows say whether each is disputed."""
-    dimensions: dict[str, dict] = {}
+def _by_dimension(rows) -> dict:
+    """Claims grouped by dimension, each dimension summarised (agreement or the sides of a dispute) and
+    charted; every claim marked with its side."""
     site = sites.current()
-    for row in rows:
-        d = dimensions.setdefault(row["dimension"].value, {"iri": row["dimension"].value,
-                                                           "label": row["dimensionLabel"].value, "claims": []})
-        d["claims"].append({
-            "technology": row["technologyLabel"].value, "technology_iri": row["technology"].value,
-            "value": row["value"].value, "verdict": row["verdict"].value,
-            "min": row["min"].value if "min" in row else None, "max": row["max"].value if "max" in row else None,
-            "unit": row["unit"].value if "unit" in row else None, "document": row["document"].value.split("_")[0],
-            "badge": site.section_badge(row["source"].value),
-            "disputed": judged and row["disputed"].value in ("true", "1")})  # "1": a boolean as Virtuoso writes it
-    for d in dimensions.values():
+    plain = [{k: v.value for k, v in row.items()} for row in rows]
+    dimensions = {}
+    for dim in agreement.group(plain):
+        claims = [{
+            "technology": row["technologyLabel"], "technology_iri": row["technology"], "value": row["value"],
+            "rating": row.get("rating"), "verdict": row["verdict"], "min": row.get("min"), "max": row.get("max"),
+            "unit": row.get("unit"), "condition": row.get("condition"), "document": row["document"].split("_")[0],
+            "badge": site.section_badge(row["source"]), "side": agreement.side_of(dim, row["claim"]),
+            "disputed": bool(row.get("rivals"))} for row in plain if row["dimension"] == dim.iri]
         # One order whichever store answered (engines collate ties and mixed terms differently).
-        d["claims"].sort(key=lambda c: (c["technology"].lower(), c["document"], c["value"].lower(), c["badge"].text))
-        if not judged:
-            disputes(d["claims"])
-        d["chart"] = diagrams.claim_chart(d["label"], d["claims"])
-    return dict(sorted(dimensions.items(), key=lambda kv: kv[1]["label"].lower()))
+        claims.sort(key=lambda c: (c["technology"].lower(), c["side"], c["document"], c["value"].lower(), c["badge"].text))
+        dimensions[dim.iri] = {"iri": dim.iri, "label": dim.label, "summary": dim.summary(), "disputed": dim.disputed,
+                               "standings": dim.standings, "claims": claims,
+                               "chart": diagrams.claim_chart(dim.label, claims)}
+    return dimensions
 
 
 def _api_forms(name: str, **params) -> list[tuple[formats.Format, str]]:
