@@ -33,7 +33,12 @@ class Standing:
     technology: str
     label: str
     sides: list[Side]          # one side: agreement; several: a dispute
-    unscaled: list[dict]       # claims with no rating or interval, so in no dispute
+    claims: list[dict]         # every claim, sided or not
+
+    @property
+    def unscaled(self) -> list[dict]:
+        """Claims with no rating or interval, so in no dispute."""
+        return [c for c in self.claims if not _scale(c)]
 
     @property
     def disputed(self) -> bool:
@@ -62,19 +67,28 @@ class Dimension:
 
 
 def reading(claim: dict) -> str:
-    """How a claim is compared: its rating, or its value where an interval is compared."""
-    return claim.get("rating") or claim["value"]
+    """How a claim is compared: its words where an interval is compared, else its rating; with the
+    condition it is limited to, since claims under different conditions never dispute."""
+    said = claim["value"] if claim.get("boundUnit") or not claim.get("rating") else claim["rating"]
+    return f"{said} (when {claim['condition']})" if claim.get("condition") else said
 
 
 def _scale(claim: dict) -> str | None:
-    if claim.get("rating"):
-        return "rating"
-    return f"unit:{claim['boundUnit']}" if claim.get("boundUnit") else None
+    """The scale a claim is compared on: an interval's unit where it has one (the finer reading), else
+    the rating scale; None where it has neither."""
+    if claim.get("boundUnit"):
+        return f"unit:{claim['boundUnit']}"
+    return "rating" if claim.get("rating") else None
 
 
 def _sides(claims: list[dict]) -> list[Side]:
-    """Connected groups of claims on one scale that are not rivals; the sides of any dispute first."""
-    parent = {c["claim"]: c["claim"] for c in claims}
+    """One side (the agreement) where no claim has a rival; otherwise the sides of the dispute:
+    connected groups of disputing claims on one scale that are not rivals of each other. A claim that
+    disputes nothing (a moderate rating between low and high) takes no side."""
+    disputants = [c for c in claims if c["rivals"]]
+    if not disputants:
+        return [Side(list(claims))] if claims else []
+    parent = {c["claim"]: c["claim"] for c in disputants}
 
     def root(x):
         while parent[x] != x:
@@ -82,18 +96,14 @@ def _sides(claims: list[dict]) -> list[Side]:
             x = parent[x]
         return x
 
-    for i, a in enumerate(claims):
-        for b in claims[i + 1:]:
+    for i, a in enumerate(disputants):
+        for b in disputants[i + 1:]:
             if _scale(a) == _scale(b) and b["claim"] not in a["rivals"] and a["claim"] not in b["rivals"]:
                 parent[root(a["claim"])] = root(b["claim"])
     groups: dict[str, Side] = {}
-    for c in claims:
+    for c in disputants:
         groups.setdefault(root(c["claim"]), Side()).claims.append(c)
-    sides = list(groups.values())
-    disputed = [s for s in sides if any(c["rivals"] for c in s.claims)]
-    if not disputed:  # every scale agrees: one agreement, whatever the scales
-        return [Side([c for s in sides for c in s.claims])] if sides else []
-    return sorted(disputed, key=lambda s: (s.documents, s.readings))
+    return sorted(groups.values(), key=lambda s: (s.documents, s.readings))
 
 
 def group(rows: list[dict]) -> list[Dimension]:
@@ -114,16 +124,18 @@ def group(rows: list[dict]) -> list[Dimension]:
         for t, claims in technologies.items():
             unique = list({c["claim"]: c for c in claims}.values())
             scaled = [c for c in unique if _scale(c)]
-            standings.append(Standing(t, labels[t], _sides(scaled), [c for c in unique if not _scale(c)]))
+            standings.append(Standing(t, labels[t], _sides(scaled), unique))
         standings.sort(key=lambda s: s.label.lower())
         dimensions.append(Dimension(d, labels[d], standings))
     return sorted(dimensions, key=lambda d: d.label.lower())
 
 
 def side_of(dimension: Dimension, claim: str) -> str:
-    """'agreed', or the letter of the side a claim takes in its technology's dispute ('A', 'B', ...)."""
+    """'agreed'; or, in a dispute, the letter of the side a claim takes ('A', 'B', ...) or 'neither'."""
     for standing in dimension.standings:
-        for i, side in enumerate(standing.sides):
-            if any(c["claim"] == claim for c in side.claims):
-                return chr(ord("A") + i) if standing.disputed else "agreed"
+        if any(c["claim"] == claim for c in standing.claims):
+            if not standing.disputed:
+                return "agreed"
+            return next((chr(ord("A") + i) for i, side in enumerate(standing.sides)
+                         if any(c["claim"] == claim for c in side.claims)), "neither")
     return "agreed"
