@@ -117,6 +117,7 @@ def rank(rows: list[dict[str, str]]) -> list[Option]:
         if row.get("viaLabel") and row["viaLabel"] not in reason.via:
             reason.via.append(row["viaLabel"])
     for option in options.values():
+        option.examples.sort()
         for need in option.needs.values():
             need.reasons.sort(key=lambda r: (r.stance != "for", r.document))
             for r in need.reasons:

@@ -1,6 +1,7 @@
 """One build of the shipped graph per test session, made through the real CLI, shared read-only."""
 
 import contextlib
+import csv
 import os
 import shutil
 import subprocess
@@ -22,6 +23,15 @@ def virtkg(*args: str, check: bool = True, cwd: Path | None = None) -> subproces
     if check and result.returncode != 0:
         raise AssertionError(f"virtkg {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+def comparable_csv(lines: list[bytes]) -> list[tuple[str, ...]]:
+    """CSV result lines, sorted, with each list a GROUP_CONCAT made (IRIs joined by spaces, labels by
+    commas) as a sorted list: SPARQL leaves the order inside GROUP_CONCAT to the engine."""
+    def cell(value: str) -> str:
+        sep = " " if " https://" in value else ", "
+        return sep.join(sorted(value.split(sep)))
+    return sorted(tuple(cell(c) for c in row) for row in csv.reader(line.decode() for line in lines))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import Server, free_port, published, virtkg
+from conftest import Server, comparable_csv, free_port, published, virtkg
 from kg import canned
 
 # The embedded `server` fixture's row cap; a longer time limit, as a store compiles each new query text
@@ -55,14 +55,6 @@ def _booleans_as_virtuoso_writes_them(lines: list[bytes]) -> list[bytes]:
                   else line for line in lines)
 
 
-def _lists_in_any_order(lines: list[bytes]) -> list[bytes]:
-    """GROUP_CONCAT's order is unspecified in SPARQL: a cell that lists IRIs (compare's `rivals`,
-    hypervisors' `sources`) is compared as a set."""
-    def cell(c: bytes) -> bytes:
-        return b" ".join(sorted(c.split(b" "))) if c.startswith(b"https://") and b" https://" in c else c
-    return sorted(b",".join(cell(c) for c in line.split(b",")) for line in lines)
-
-
 @pytest.mark.parametrize("name", sorted(canned.load_all()))
 def test_every_canned_query_answers_the_same(remote, server, name):
     query = canned.load_all()[name]
@@ -71,7 +63,7 @@ def test_every_canned_query_answers_the_same(remote, server, name):
     ours = _sorted_lines(requests.get(server.url + path, params=_params(query)))
     if remote.store == "virtuoso":
         ours = _booleans_as_virtuoso_writes_them(ours)
-    assert _lists_in_any_order(theirs) == _lists_in_any_order(ours)
+    assert comparable_csv(theirs) == comparable_csv(ours)
 
 
 @pytest.mark.parametrize("path", PAGES)
