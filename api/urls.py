@@ -6,6 +6,7 @@ HTML tables and the editor's result links all go through here, so a link to one 
 own page rather than leaving the site.
 """
 
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from flask import request
@@ -30,10 +31,12 @@ def iri_of(path: str) -> str:
 
 def href(iri: str) -> str:
     """Where a link to `iri` should go from a page of this server: our page for our IRIs, else the IRI."""
-    if not is_ours(iri):
-        return iri
-    root = request.script_root if request else ""
-    return root + path_of(iri)
+    return _href(iri, request.script_root if request else "")
+
+
+@lru_cache(maxsize=65536)  # a page links hundreds of IRIs, mostly the same few across requests
+def _href(iri: str, root: str) -> str:
+    return root + path_of(iri) if is_ours(iri) else iri
 
 
 def page_url(iri: str, fmt=None) -> str:
