@@ -9,7 +9,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 EDITOR := node_modules/@zazuko/yasgui/build/yasgui.min.js
 
-.PHONY: serve test build install install-test java chromium virtuoso
+.PHONY: serve test build install install-test java chromium virtuoso wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ chromium:
 virtuoso:
 	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends virtuoso-opensource; }
 
+# wrk, the HTTP load generator the benchmarks drive (the growth bench runs a small size in the tests).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends wrk; }
+
 $(EDITOR): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	npm ci --no-audit --no-fund --ignore-scripts
@@ -41,7 +45,7 @@ QUIET_NOTICE := PYTHONWARNINGS="ignore:Editable installation"
 install: $(BIN)/python java $(EDITOR)
 	$(QUIET_NOTICE) $(BIN)/pip install -q -e .
 
-install-test: $(BIN)/python java chromium virtuoso $(EDITOR)
+install-test: $(BIN)/python java chromium virtuoso wrk $(EDITOR)
 	$(QUIET_NOTICE) $(BIN)/pip install -q -e '.[test]'
 
 build: install

@@ -50,27 +50,40 @@ def ensure_tools() -> None:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "oxigraph"], check=True)
 
 
+def triples_for(size: str) -> int | None:
+    """The size a name stands for: None for the shipped graph as it is, else at least that many triples."""
+    named = {"shipped": None, "million": MILLION}
+    return named[size] if size in named else int(float(size))
+
+
 def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path, ox.Store]:
-    """A build folder for `size`, an N-Quads file of the same data (for Virtuoso), and the data in memory."""
+    """A build folder for `size` ("shipped", "million" or a number of triples such as 1e5), an N-Quads
+    file of the same data (for Virtuoso), and the data in memory."""
     dump = base / "current" / "dumps" / "virtkg.trig"
     nquads = workdir / f"{size}.nq"
     store = ox.Store()
     store.bulk_load(path=str(dump), format=ox.RdfFormat.TRIG)
-    if size == "million":
-        grown = "\n".join(synthetic_quads(MILLION - len(store))) + "\n"
-        store.bulk_load(grown.encode(), format=ox.RdfFormat.N_QUADS)
-    store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
-    if size == "shipped":
+    target = triples_for(size)
+    if target is None:
+        store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
         return base, nquads, store
-    build = workdir / "million-build"
+    grown = "\n".join(synthetic_quads(max(0, target - len(store)))) + "\n"
+    store.bulk_load(grown.encode(), format=ox.RdfFormat.N_QUADS)
+    store.dump(str(nquads), format=ox.RdfFormat.N_QUADS)  # the peers' copy: named graphs only
+    build = workdir / f"{size}-build"
     (build / "m").mkdir(parents=True)
     disk = ox.Store(str(build / "m" / "store"))
     disk.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    # Our default graph is the merge of all graphs (kg.store.with_default_graph): every quad's triple.
+    with nquads.open(encoding="utf-8") as lines:
+        merged = "".join(line.rsplit(" <", 1)[0] + " .\n" for line in lines if line.strip())
+    disk.bulk_load(merged.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     disk.flush()
     del disk
     report = json.loads((base / "current" / "report.json").read_text())
-    report["build_id"] = "million"
+    report["build_id"] = f"grown-{size}"
     (build / "m" / "report.json").write_text(json.dumps(report))
+    shutil.copy(base / "current" / "inferences.json", build / "m" / "inferences.json")
     (build / "current").symlink_to("m")
     return build, nquads, store
 

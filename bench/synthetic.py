@@ -33,8 +33,8 @@ RUNTIMES = ["docker", "containerd", "cri-o"]
 class Site:
     """Writes the statements of one site as N-Quads lines."""
 
-    def __init__(self, number: int):
-        self.number = number
+    def __init__(self, number: int, seed: int = 0):
+        self.number, self.seed = number, seed
         self.graph = f"<{GRAPH}site-{number}>"
         self.base = f"{VKR}synthetic/site-{number}/"
 
@@ -53,48 +53,49 @@ class Site:
 
     def machine(self, m: int) -> Iterator[str]:
         """A server with a Type 1 hypervisor, or (one in four) a workstation with a Type 2 one."""
-        name = f"{self.number}-{m}"
+        name, pick = f"{self.number}-{m}", m + self.seed  # the seed turns which product each machine gets
         host = self.iri(f"machine-{m}")
         hypervisor = self.iri(f"machine-{m}/hypervisor")
         if m % 4 != 3:
             yield from self.resource(host, "Hardware", f"server {name}")
             yield from self.resource(hypervisor, "Type1Hypervisor",
-                                     f"{TYPE1[m % len(TYPE1)]} hypervisor on server {name}", runsOn=host)
+                                     f"{TYPE1[pick % len(TYPE1)]} hypervisor on server {name}", runsOn=host)
         else:
             system = self.iri(f"machine-{m}/host-system")
             yield from self.resource(host, "Hardware", f"workstation {name}")
             yield from self.resource(system, "HostOperatingSystem",
-                                     f"{HOST_SYSTEMS[m % len(HOST_SYSTEMS)]} on workstation {name}", runsOn=host)
+                                     f"{HOST_SYSTEMS[pick % len(HOST_SYSTEMS)]} on workstation {name}", runsOn=host)
             yield from self.resource(hypervisor, "Type2Hypervisor",
-                                     f"{TYPE2[m % len(TYPE2)]} hypervisor on workstation {name}", runsOn=system)
+                                     f"{TYPE2[pick % len(TYPE2)]} hypervisor on workstation {name}", runsOn=system)
         for v in range(VMS_PER_HYPERVISOR):
             yield from self.virtual_machine(m, v, hypervisor)
 
     def virtual_machine(self, m: int, v: int, hypervisor: str) -> Iterator[str]:
         vm = self.iri(f"machine-{m}/vm-{v}")
         yield from self.resource(vm, "SystemVirtualMachine", f"virtual machine {self.number}-{m}-{v}",
-                                 runsOn=hypervisor, includes=f"<{VKR}{GUEST_SYSTEMS[v % len(GUEST_SYSTEMS)]}>")
+                                 runsOn=hypervisor, includes=f"<{VKR}{GUEST_SYSTEMS[(v + self.seed) % len(GUEST_SYSTEMS)]}>")
         for c in range(CONTAINERS_PER_VM):
             yield from self.resource(self.iri(f"machine-{m}/vm-{v}/container-{c}"), "Container",
                                      f"container {self.number}-{m}-{v}-{c}", runsOn=vm,
-                                     uses=f"<{VKR}{RUNTIMES[c % len(RUNTIMES)]}>",
+                                     uses=f"<{VKR}{RUNTIMES[(c + self.seed) % len(RUNTIMES)]}>",
                                      isolatedBy=f"<{VKR}linux-namespaces>")
 
 
-def quads(triples: int) -> Iterator[str]:
-    """N-Quads lines, whole machines at a time, until at least `triples` have been written."""
+def quads(triples: int, seed: int = 0) -> Iterator[str]:
+    """N-Quads lines, whole machines at a time, until at least `triples` have been written; the same
+    seed gives the same lines, another seed the same shape with other products."""
     written, machine = 0, 0
     while written < triples:
-        for line in Site(machine // MACHINES_PER_SITE).machine(machine % MACHINES_PER_SITE):
+        for line in Site(machine // MACHINES_PER_SITE, seed).machine(machine % MACHINES_PER_SITE):
             written += 1
             yield line
         machine += 1
 
 
-def write(out: TextIO, triples: int) -> int:
+def write(out: TextIO, triples: int, seed: int = 0) -> int:
     """Write the data as N-Quads; returns how many quads that is."""
     count = 0
-    for line in quads(triples):
+    for line in quads(triples, seed):
         out.write(line + "\n")
         count += 1
     return count
@@ -103,8 +104,9 @@ def write(out: TextIO, triples: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--triples", type=int, default=1_000_000, help="at least this many (default: a million)")
+    parser.add_argument("--seed", type=int, default=0, help="which products machines get (same seed, same data)")
     args = parser.parse_args()
-    write(sys.stdout, args.triples)
+    write(sys.stdout, args.triples, args.seed)
 
 
 if __name__ == "__main__":
