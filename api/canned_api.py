@@ -122,14 +122,14 @@ def run(name: str):
     args = {k: v for k, v in request.args.lists() if k not in PAGING}
     bound = canned.bind(query, args, svc.lookup)
     fmt = _format(suffix or None)
-    ranked = name in WHOLE  # a ranking or a grouping is whole or wrong: every row, one page
+    whole = name in WHOLE  # a ranking or a grouping is whole or wrong: every row, one page
     limit, offset = _int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), _int("offset", 0, 0, 10_000_000)
-    if ranked:
+    if whole:
         limit, offset = svc.settings.row_limit, 0
     engine_format = "json" if fmt.name in ("page", "html") else fmt.name
     job = Job(bound.text, engine_format, limit, svc.settings.max_response_bytes, offset=offset, substitutions=tuple(sorted(bound.substitutions.items())), shape=f"api:{name}")
     outcome = svc.answer(job, svc.settings.query_timeout)
-    next_url = _page_url(name, suffix or None, offset + outcome.rows) if outcome.truncated and not ranked else None
+    next_url = _page_url(name, suffix or None, offset + outcome.rows) if outcome.truncated and not whole else None
     prev_url = _page_url(name, suffix or None, max(0, offset - limit)) if offset else None
     links = [f'<{u}>; rel="{rel}"' for u, rel in ((next_url, "next"), (prev_url, "prev")) if u]
     if fmt.name not in ("page", "html"):

@@ -57,6 +57,7 @@ class Dimension:
     iri: str
     label: str
     standings: list[Standing]
+    rows: list[dict]           # every row of the dimension (a claim once per section), as grouped
 
     @property
     def disputed(self) -> bool:
@@ -108,7 +109,8 @@ def _sides(claims: list[dict]) -> list[Side]:
 
 def group(rows: list[dict]) -> list[Dimension]:
     """`rows` as compare.rq or claims.rq give them, each a dict of plain strings (absent = None or
-    missing); dimensions in label order, technologies in label order within each."""
+    missing); dimensions in label order, technologies in label order within each. Each row is kept,
+    copied, on its dimension with `rivals` as a set and `document` as the short number."""
     by_dimension: dict[str, dict[str, list[dict]]] = {}
     labels: dict[str, str] = {}
     for row in rows:
@@ -126,7 +128,7 @@ def group(rows: list[dict]) -> list[Dimension]:
             scaled = [c for c in unique if _scale(c)]
             standings.append(Standing(t, labels[t], _sides(scaled), unique))
         standings.sort(key=lambda s: s.label.lower())
-        dimensions.append(Dimension(d, labels[d], standings))
+        dimensions.append(Dimension(d, labels[d], standings, [c for claims in technologies.values() for c in claims]))
     return sorted(dimensions, key=lambda d: d.label.lower())
 
 

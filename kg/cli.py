@@ -170,14 +170,12 @@ def compare(a, b, dimension, extras, out_dir):
     with _opened(out_dir, extras) as store:
         solutions = _run_canned(store, "compare", args)
         names = [v.value for v in solutions.variables]
-        terms = [{n: row[n] for n in names if row[n] is not None} for row in solutions]
-    plain = [{n: t.value for n, t in row.items()} for row in terms]
+        plain = [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
     blocks = []
     for dim in agreement.group(plain):
-        rows = [[results.cell(row["technologyLabel"]), results.cell(row["value"]),
-                 row["rating"].value if "rating" in row else "", results.cell(row["verdict"]),
-                 results.cell(row["source"]), agreement.side_of(dim, row["claim"].value)]
-                for row in terms if row["dimension"].value == dim.iri]
+        rows = [[row["technologyLabel"], row["value"], row.get("rating", ""), row["verdict"],
+                 results.cell(ox.NamedNode(row["source"])), agreement.side_of(dim, row["claim"])]
+                for row in dim.rows]
         rows.sort(key=lambda r: (r[0].lower(), r[5], r[4], r[1]))
         blocks.append(dim.summary() + "\n" + results.table(["technology", "value", "rating", "verdict", "source", "side"], rows))
     click.echo("\n\n".join(blocks) if blocks else "(no claims)")

@@ -169,18 +169,14 @@ def _by_dimension(rows) -> dict:
     """Claims grouped by dimension, each dimension summarised (agreement or the sides of a dispute) and
     charted; every claim marked with its side."""
     site = sites.current()
-    plain = [{k: v.value for k, v in row.items()} for row in rows]
-    by_dimension: dict[str, list[dict]] = {}
-    for row in plain:
-        by_dimension.setdefault(row["dimension"], []).append(row)
     dimensions = {}
-    for dim in agreement.group(plain):
+    for dim in agreement.group([{k: v.value for k, v in row.items()} for row in rows]):
         claims = [{
             "technology": row["technologyLabel"], "technology_iri": row["technology"], "value": row["value"],
             "rating": row.get("rating"), "verdict": row["verdict"], "min": row.get("min"), "max": row.get("max"),
-            "unit": row.get("unit"), "condition": row.get("condition"), "document": row["document"].split("_")[0],
+            "unit": row.get("unit"), "condition": row.get("condition"), "document": row["document"],
             "badge": site.section_badge(row["source"]), "side": agreement.side_of(dim, row["claim"]),
-            "disputed": bool(row.get("rivals"))} for row in by_dimension[dim.iri]]
+            "disputed": bool(row["rivals"])} for row in dim.rows]
         # One order whichever store answered (engines collate ties and mixed terms differently).
         claims.sort(key=lambda c: (c["technology"].lower(), c["side"], c["document"], c["value"].lower(), c["badge"].text))
         dimensions[dim.iri] = {"iri": dim.iri, "label": dim.label, "summary": dim.summary(), "disputed": dim.disputed,
