@@ -27,12 +27,9 @@ sys.path.insert(0, str(ROOT))
 from bench import sparql  # noqa: E402
 from bench.canned import params as canned_params  # noqa: E402
 from bench.pages import MISSING, PAGES  # noqa: E402
-from bench.serving import rss_mb, settle, virtkg_server  # noqa: E402
+from bench.serving import rss_mb, settle  # noqa: E402
 from kg import canned, queryfile  # noqa: E402
 from kg.sparql_syntax import analyse  # noqa: E402
-
-SERVERS = {"ours, cache off": 0, "ours, cache on": 64}
-
 
 def machine() -> dict:
     """What the figures were taken on."""
@@ -66,12 +63,7 @@ def measure(size: str, args, tmp: Path) -> dict:
     mix = sparql.bind_resource(queryfile.read_all(ROOT / "bench" / "queries"), data)
     del data
     with ExitStack() as stack:
-        servers = {name: stack.enter_context(virtkg_server(build, cache_mb))
-                   for name, cache_mb in SERVERS.items() if "ours" in args.servers}
-        if "oxigraph" in args.servers:
-            servers["oxigraph"] = stack.enter_context(sparql.oxigraph_peer(build))
-        if "virtuoso" in args.servers:
-            servers["virtuoso"] = stack.enter_context(sparql.virtuoso_server(nquads, workdir))
+        servers = sparql.start(stack, args.servers, build, nquads, workdir)
         for name, (url, start_s, process) in servers.items():
             figures["servers"][name] = {"start_s": round(start_s, 2), "rss_mb": round(rss_mb(process.pid))}
         runs = []

@@ -117,6 +117,20 @@ def virtuoso_server(nquads: Path, workdir: Path):
         yield url, started, process
 
 
+def start(stack: ExitStack, wanted: list[str], build: Path, nquads: Path, workdir: Path) -> dict:
+    """The servers `wanted` names ("ours" is two: response store on and off; "oxigraph"; "virtuoso"),
+    each loaded with the same data and stopped when `stack` closes: name -> (url, start seconds, process)."""
+    servers = {}
+    if "ours" in wanted:
+        servers["ours, cache on"] = stack.enter_context(virtkg_server(build, 64))
+        servers["ours, cache off"] = stack.enter_context(virtkg_server(build, 0))
+    if "oxigraph" in wanted:
+        servers["oxigraph"] = stack.enter_context(oxigraph_peer(build))
+    if "virtuoso" in wanted:
+        servers["virtuoso"] = stack.enter_context(virtuoso_server(nquads, workdir))
+    return servers
+
+
 def wrk(url: str, accept: str, connections: int, seconds: float, requests: int) -> dict:
     """Run wrk against one URL for `seconds` or `requests`, whichever ends first; p50/p99 in ms,
     requests per second, errors (non-2xx and socket errors)."""
@@ -166,15 +180,8 @@ def run(args) -> list[dict]:
             workdir.mkdir()
             build, nquads, data = sized_build(args.build, size, workdir)
             triples, mix = len(data), bind_resource(queries, data)
-            servers = {}
             with ExitStack() as stack:
-                if "ours" in args.servers:
-                    servers["ours, cache on"] = stack.enter_context(virtkg_server(build, 64))
-                    servers["ours, cache off"] = stack.enter_context(virtkg_server(build, 0))
-                if "oxigraph" in args.servers:
-                    servers["oxigraph"] = stack.enter_context(oxigraph_peer(build))
-                if "virtuoso" in args.servers:
-                    servers["virtuoso"] = stack.enter_context(virtuoso_server(nquads, workdir))
+                servers = start(stack, args.servers, build, nquads, workdir)
                 urls = {name: endpoint(name.split(",")[0], url) for name, (url, _, _) in servers.items()}
                 check_answers(urls, mix)
                 for name, (url, started, process) in servers.items():
