@@ -33,6 +33,7 @@ from cachetools import LRUCache
 from api import formats, metrics, sandbox
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
+from kg.sparql_syntax import with_values
 
 QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it is offered the express lane
 EXPRESS_WAIT = 0.25      # seconds it then waits for the express worker before it is refused
@@ -135,9 +136,7 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    if job.substitutions:
-        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
-    results = store.query(job.query, **options)
+    results = store.query(with_values(job.query, dict(job.substitutions)), **options)
     fmt = formats.by_name(job.format)
     if isinstance(results, ox.QueryBoolean):
         return Outcome(results.serialize(format=fmt.results))

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from kg.errors import NoBuildError, QueryError
 from kg.namespaces import PREFIXES
+from kg.sparql_syntax import with_values
 
 CURRENT = "current"
 INFERENCES = "inferences.json"  # in each build: which rule (or the reasoner) added each inferred triple
@@ -94,10 +95,10 @@ class EmbeddedStore:
     def build_id(self) -> str:
         return self.report["build_id"]
 
-    def query(self, text: str, **options):
+    def query(self, text: str, substitutions: dict | None = None, **options):
         options.setdefault("prefixes", PREFIXES)
         try:
-            return self.store.query(text, **options)
+            return self.store.query(with_values(text, {v.value: t for v, t in (substitutions or {}).items()}), **options)
         except SyntaxError as e:
             raise QueryError(f"query does not parse: {e}") from None
         except OSError as e:
