@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from markupsafe import escape
 
+import pyoxigraph as ox
+
 from api import urls
 from api.pages import read
-from kg.namespaces import curie, INFERRED_GRAPH, MAPPINGS_GRAPH, ONTOLOGY_IRI, PROVENANCE_GRAPH, VKG, VOCABULARY_GRAPH
+from kg.namespaces import curie, PREFIXES, INFERRED_GRAPH, MAPPINGS_GRAPH, ONTOLOGY_IRI, PROVENANCE_GRAPH, VKG, VOCABULARY_GRAPH
 
 TOP_CLASS = str(VKG.Entity)
+LABEL, ALT_LABEL, DEFINITION = (ox.NamedNode(PREFIXES[p] + local) for p, local in
+                                 (("rdfs", "label"), ("skos", "altLabel"), ("skos", "definition")))
 
 
 @dataclass
@@ -181,13 +185,29 @@ class Site:
 
     # --- names -----------------------------------------------------------------------------------
     def _names(self) -> dict[str, Name]:
+        """The names of what our own graphs label (the documents', the ontology's, the vocabulary's and the
+        rest of ours), read from the build's quad index graph by graph: a user's inventory loaded beside
+        them, however large, is neither scanned nor held here (its IRIs are theirs, not pages of ours)."""
+        ours = [*self.badges]  # every document and section graph, and ours (ontology, vocabulary, ...)
+        store, found = read.service().store.store, {}
+        for prop in (LABEL, ALT_LABEL, DEFINITION):
+            for graph in ours:
+                for q in store.quads_for_pattern(None, prop, None, ox.NamedNode(graph)):
+                    if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(urls.PUBLIC_BASE):
+                        found.setdefault((q.subject.value, prop), set()).add(q.object.value)
         names: dict[str, Name] = {}
-        for row in read.select("names"):
-            entry = names.setdefault(row["resource"].value, Name(row["resource"].value, row["label"].value,
-                                                                 definition=row["definition"].value if "definition" in row else ""))
-            entry.names.setdefault(norm(row["name"].value), (row["kind"].value, row["name"].value))
-            if row["kind"].value == "alt" and row["name"].value not in entry.shown:
-                entry.shown.append(row["name"].value)
+        for (iri, prop), values in sorted(found.items(), key=lambda kv: kv[0][1] != LABEL):  # labels first
+            if prop == LABEL:
+                names[iri] = Name(iri, min(values))
+            if (entry := names.get(iri)) is None:
+                continue
+            if prop == DEFINITION:
+                entry.definition = min(values)
+                continue
+            for value in sorted(values):
+                entry.names.setdefault(norm(value), ("label" if prop == LABEL else "alt", value))
+                if prop == ALT_LABEL:
+                    entry.shown.append(value)
         for entry in names.values():
             entry.shown.sort(key=str.lower)  # the same page whichever store answered, in whatever order
         return names
