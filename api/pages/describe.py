@@ -28,6 +28,7 @@ STANDARD_LABELS = {TYPE: "type", SUBCLASS: "subclass of", RDFS + "subPropertyOf"
                    OWL + "inverseOf": "inverse of", OWL + "versionIRI": "version IRI", OWL + "versionInfo": "version",
                    OWL + "imports": "imports", DCT + "isPartOf": "part of", DCT + "source": "source",
                    PROV + "wasDerivedFrom": "derived from"}
+OUT_MAX, IN_PAGE = 5000, 1000  # statements a page shows; links into it per page
 INCOMING_NAMES = {TYPE: "Instances", SUBCLASS: "Subclasses", RDFS + "subPropertyOf": "Sub-properties"}
 
 
@@ -71,6 +72,13 @@ class Description:
     groups: list[Group]
     truncated: bool
     definition_badges: list[Badge] = field(default_factory=list)
+    page: int = 1            # which page of the links into it this is
+    more: bool = False       # whether there are links into it beyond this page
+    links: int = 0           # how many links into it this page read
+
+    @property
+    def first_link(self) -> int:
+        return (self.page - 1) * IN_PAGE + 1
 
     def out(self) -> list[Group]:
         return [g for g in self.groups if g.direction == "out"]
@@ -99,39 +107,44 @@ def _rank(group: Group) -> tuple:
             group.label.lower(), group.property)
 
 
-def describe(iri: str, site: Site, inferred_by: dict) -> Description:
-    rows = read.select("statements", this=iri)
+def describe(iri: str, site: Site, inferred_by: dict, page: int = 1) -> Description:
+    """Its statements, and page `page` of the links into it (a class of a large inventory has more
+    instances than a page can show: they come IN_PAGE at a time, so the page costs the same at any size)."""
+    out = read.select("statements-out", limit=OUT_MAX, this=iri)
+    incoming = read.select("statements-in", limit=IN_PAGE + 1, offset=(page - 1) * IN_PAGE, this=iri)
     groups: dict[tuple[str, str], Group] = {}
     statements: dict[tuple[str, str, str, str], Statement] = {}
     definition_badges: list[Badge] = []
-    for row in rows:
-        prop, value, graph, direction = row["property"], row["value"], row["graph"].value, row["direction"].value
-        if direction == "in" and value.kind == "bnode":
-            continue  # a list cell or restriction pointing here: structure, not a statement to read
-        if direction == "out" and prop.value in HEADER:
-            if prop.value == SKOS + "definition":
-                definition_badges.append(site.badge(graph))
-            continue
-        group = groups.setdefault((direction, prop.value), Group(
-            prop.value, row["propertyLabel"].value if "propertyLabel" in row
-            else STANDARD_LABELS.get(prop.value, curie(prop.value)), direction))
-        key = (direction, prop.value, value.kind, value.value + (value.datatype or "") + (value.lang or ""))
-        statement = statements.get(key)
-        if statement is None:
-            statement = statements[key] = Statement(Value(
-                value.value, value.value if value.is_iri else None,
-                row["valueLabel"].value if "valueLabel" in row else None, value.datatype, value.lang))
-            group.statements.append(statement)
-        if graph == str(INFERRED_GRAPH):
-            triple = (iri, prop.value, value.value) if direction == "out" else (value.value, prop.value, iri)
-            statement.inferred_by = inferred_by.get(triple, "reasoning")
-        else:
-            statement.badges.append(site.badge(graph))
+    for direction, rows in (("out", out), ("in", incoming[:IN_PAGE])):
+        for row in rows:
+            prop, value, graph = row["property"], row["value"], row["graph"].value
+            if direction == "in" and value.kind == "bnode":
+                continue  # a list cell or restriction pointing here: structure, not a statement to read
+            if direction == "out" and prop.value in HEADER:
+                if prop.value == SKOS + "definition":
+                    definition_badges.append(site.badge(graph))
+                continue
+            group = groups.setdefault((direction, prop.value), Group(
+                prop.value, row["propertyLabel"].value if "propertyLabel" in row
+                else STANDARD_LABELS.get(prop.value, curie(prop.value)), direction))
+            key = (direction, prop.value, value.kind, value.value + (value.datatype or "") + (value.lang or ""))
+            statement = statements.get(key)
+            if statement is None:
+                statement = statements[key] = Statement(Value(
+                    value.value, value.value if value.is_iri else None,
+                    row["valueLabel"].value if "valueLabel" in row else None, value.datatype, value.lang))
+                group.statements.append(statement)
+            if graph == str(INFERRED_GRAPH):
+                triple = (iri, prop.value, value.value) if direction == "out" else (value.value, prop.value, iri)
+                statement.inferred_by = inferred_by.get(triple, "reasoning")
+            else:
+                statement.badges.append(site.badge(graph))
     for group in groups.values():
         group.statements.sort(key=lambda s: (s.inferred_by is not None, s.value.shown.lower()))
         for statement in group.statements:
             statement.badges.sort(key=lambda b: (b.kind != "source", b.text))
-    return Description(iri, sorted(groups.values(), key=_rank), len(rows) >= 5000, definition_badges)
+    return Description(iri, sorted(groups.values(), key=_rank), len(out) >= OUT_MAX, definition_badges,
+                       page, len(incoming) > IN_PAGE, len(incoming[:IN_PAGE]))
 
 
 def quads(iri: str) -> list[ox.Quad]:

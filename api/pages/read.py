@@ -49,16 +49,18 @@ def service():
     return current_app.extensions["virtkg"]
 
 
-def select(name: str, **bindings: str | ox.NamedNode) -> list[dict[str, Term]]:
-    """The rows of page query `name`, with each keyword bound to an IRI (our values, never a user's text)."""
+def select(name: str, limit: int = PAGE_ROWS, offset: int = 0, **bindings: str | ox.NamedNode) -> list[dict[str, Term]]:
+    """Rows `offset` to `offset + limit` of page query `name`, with each keyword bound to an IRI (our
+    values, never a user's text)."""
     return rows(text(name), {k: v if isinstance(v, ox.NamedNode) else ox.NamedNode(v) for k, v in bindings.items()},
-                f"page:{name}")
+                f"page:{name}", limit, offset)
 
 
-def rows(query: str, substitutions: dict, shape: str) -> list[dict[str, Term]]:
-    """The rows of a SELECT query run by a query process, its variables bound by `substitutions`."""
+def rows(query: str, substitutions: dict, shape: str, limit: int = PAGE_ROWS, offset: int = 0) -> list[dict[str, Term]]:
+    """The rows of a SELECT query run by a query process, its variables bound by `substitutions`; the
+    process stops the engine once it has the rows asked for."""
     svc = service()
-    job = Job(query, "json", PAGE_ROWS, PAGE_BYTES,
+    job = Job(query, "json", limit, PAGE_BYTES, offset=offset,
               substitutions=tuple(sorted(substitutions.items())), shape=shape)
     outcome = svc.answer(job, svc.settings.query_timeout)
     data = json.loads(outcome.body)

@@ -15,6 +15,7 @@ blueprint = Blueprint("pages", __name__)
 
 ABOUT = str(VKG.aboutTechnology)
 TECHNOLOGY, DECISION_FACTOR = str(VKG.Technology), str(VKG.DecisionFactor)
+MAX_PAGE = 1000  # pages of links into a resource; deeper is the SPARQL endpoint's (skipping costs what it skips)
 
 
 class NotFound(ApiError):
@@ -122,7 +123,7 @@ def _properties() -> list[dict]:
 def _thing(iri: str, suffix: str | None):
     fmt, site = _format(suffix), sites.current()
     svc = read.service()
-    description = describing.describe(iri, site, svc.store.inferred_by)
+    description = describing.describe(iri, site, svc.store.inferred_by, _page())
     contents = _facts(iri) if iri.startswith(str(urls.PUBLIC_BASE) + "graph/") else []
     if not description.mentioned and not contents:
         raise NotFound(iri, site.nearest(iri), site)
@@ -141,14 +142,21 @@ def _thing(iri: str, suffix: str | None):
     elif (found := site.section(iri)) is not None:
         context["document"], context["section"] = found
         context["facts"] = {g: _facts(g) for g in found[1].graphs}
-    if description.values(ABOUT, "in"):
-        context["claims"] = _claims(iri)
-    context["diagram"] = diagrams.neighbourhood(  # its neighbours, not the claims about it
+    context["claims"] = _claims(iri)  # not among its links: statements-in.rq leaves claims to this
+    context["diagram"] = diagrams.neighbourhood(
         context["title"], [(s.value.shown, g.heading if g.direction == "in" else g.label, urls.href(s.value.iri))
                            for g in description.groups if g.property != ABOUT for s in g.statements if s.value.iri][:12])
-    context["about"] = ABOUT
     context["query_this"] = f"DESCRIBE <{iri}>"
     return _html("pages/resource.html", iri, **context)
+
+
+def _page() -> int:
+    """Which page of the links into a resource (?page=N), or a 400 naming what it takes."""
+    given = request.args.get("page", "1")
+    page = canned.whole_number(given)
+    if page is None or not 1 <= page <= MAX_PAGE:
+        raise ApiError(f"page must be a whole number from 1 to {MAX_PAGE}")
+    return page
 
 
 def _facts(graph: str) -> list[dict]:
