@@ -24,6 +24,7 @@ class Settings:
     query_memory_mb: int        # VIRTKG_QUERY_MEMORY_MB: data memory one query process may use
     query_workers: int          # VIRTKG_QUERY_WORKERS: query processes per server process
     in_memory_quads: int        # VIRTKG_IN_MEMORY_QUADS: a build of at most this many quads is queried from memory
+    fast_work: int              # VIRTKG_FAST_WORK: a query proved to read at most this many statements runs in the server process; 0: never
     max_connections: int        # VIRTKG_MAX_CONNECTIONS: connections and requests in flight per server process (503 past it)
     request_threads: int        # VIRTKG_REQUEST_THREADS: threads per server process that run the app
     body_timeout: float         # VIRTKG_BODY_TIMEOUT: seconds a request body may take to arrive (408 past it)
@@ -44,6 +45,7 @@ class Settings:
             "query_memory_mb": _env("VIRTKG_QUERY_MEMORY_MB", 1024, int),
             "query_workers": _env("VIRTKG_QUERY_WORKERS", 2, int),
             "in_memory_quads": _env("VIRTKG_IN_MEMORY_QUADS", 0, int),
+            "fast_work": _env("VIRTKG_FAST_WORK", 1000, int),
             "max_connections": _env("VIRTKG_MAX_CONNECTIONS", 512, int),
             "request_threads": _env("VIRTKG_REQUEST_THREADS", 8, int),
             "body_timeout": _env("VIRTKG_BODY_TIMEOUT", 10.0, float),

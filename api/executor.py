@@ -33,6 +33,7 @@ from cachetools import LRUCache
 from api import formats, metrics, sandbox
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
+from kg import bounded
 from kg.sparql_syntax import with_values
 
 QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it is offered the express lane
@@ -219,13 +220,20 @@ def _stopped(process: multiprocessing.Process) -> str:
 class QueryPool:
     """`size` general worker processes and one express worker over one store; callers borrow one per query.
     One spare, started and confined in advance, takes the place of a killed worker at once, so a lane is
-    never empty while a successor starts (which takes a second or more on a busy machine)."""
+    never empty while a successor starts (which takes a second or more on a busy machine).
 
-    def __init__(self, store_path: str, size: int, memory_bytes: int, in_memory: bool = False):
+    A query that kg.bounded proves cheap (at most `fast_work` statements to read, counted on
+    `fast_store`, the same build opened read-only in this process) is evaluated here instead, by the same
+    `evaluate`: the hop to a worker costs more than such a query, and a query that cannot run long needs
+    no process to kill."""
+
+    def __init__(self, store_path: str, size: int, memory_bytes: int, in_memory: bool = False,
+                 fast_store: ox.Store | None = None, fast_work: int = 0):
         self._context = multiprocessing.get_context("spawn")  # safe in threaded and forked servers
         self._store_path = store_path
         self._memory_bytes = memory_bytes
         self._in_memory = in_memory
+        self._fast_store, self._fast_work = fast_store, fast_work
         self._slow = LRUCache(maxsize=SLOW_SHAPES)  # shapes that ran past EXPRESS_LIMIT, most recent kept
         self._slow_lock = threading.Lock()
         self._general: queue.Queue[_Worker] = queue.Queue()
@@ -283,6 +291,12 @@ class QueryPool:
             raise PoolBusy
         return worker, min(timeout, EXPRESS_LIMIT)
 
+    def _cheap(self, job: Job) -> bool:
+        if not self._fast_work or self._fast_store is None or job.default_graphs or job.named_graphs:
+            return False
+        found = bounded.shape(with_values(job.query, dict(job.substitutions)))
+        return found is not None and bounded.cheap(self._fast_store, found, self._fast_work)
+
     def _known_slow(self, shape: str) -> bool:
         with self._slow_lock:
             return shape in self._slow
@@ -298,6 +312,12 @@ class QueryPool:
 
     def run(self, job: Job, timeout: float) -> Outcome:
         """Evaluate `job` within `timeout` seconds of running time."""
+        if self._cheap(job):
+            metrics.FAST.inc()
+            status, payload = _answer(self._fast_store, job)
+            if status == "bad":
+                raise QueryError(payload)
+            return payload
         worker, limit = self._acquire(timeout, job.shape)
         started = time.monotonic()
         try:

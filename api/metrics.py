@@ -16,6 +16,7 @@ CACHE = Counter("virtkg_result_cache_total", "Storable answers served from the r
                 ["result"])
 TIMEOUTS = Counter("virtkg_query_timeouts_total", "Queries stopped at their time limit")
 RESTARTS = Counter("virtkg_query_process_restarts_total", "Query processes killed (time limit) or lost, and replaced")
+FAST = Counter("virtkg_query_fast_path_total", "Queries provably cheap enough to answer in the server process (kg.bounded)")
 REFUSED = Counter("virtkg_query_refused_total", "Queries refused at once because every query process was busy")
 
 blueprint = Blueprint("metrics", __name__)

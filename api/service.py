@@ -42,7 +42,8 @@ class Generation:
             return cls(store, RemoteRunner(remote), canned.Lookup(store.query), held)
         quads = store.report.get("quads", 0) + store.report.get("triples", 0)  # named graphs + the materialised default
         pool = QueryPool(str(store.path / "store"), settings.query_workers, settings.query_memory_mb << 20,
-                         in_memory=bool(store.report.get("quads")) and quads <= settings.in_memory_quads)
+                         in_memory=bool(store.report.get("quads")) and quads <= settings.in_memory_quads,
+                         fast_store=store.store, fast_work=settings.fast_work)
         return cls(store, pool, canned.Lookup(store.query), held)
 
     def close(self) -> None:
