@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from api.config import Settings
-from kg.cli import extra_option, main, out_option
+from kg.cli import extra_option, load_extra, main, out_option
 
 
 @main.command()
@@ -26,11 +26,11 @@ from kg.cli import extra_option, main, out_option
 def serve(host, port, production, workers, threads, store_url, extras, out_dir):
     """Serve the current build: /sparql, /api, pages, /healthz and /metrics."""
     from kg import extra
-    from kg.store import EmbeddedStore, current_build
+    from kg.store import EmbeddedStore
     if extras:  # the build and the files, checked, in an overlay beside the builds (reused while unchanged)
         paths = [Path(p) for p in extras]
         serving = out_dir / f".extra-{extra.digest(paths)}"
-        extra.overlay(current_build(out_dir), paths, serving)
+        load_extra(out_dir, paths, serving)
         out_dir = serving
     os.environ["VIRTKG_BUILD_DIR"] = str(out_dir.resolve())
     if store_url:

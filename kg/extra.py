@@ -2,15 +2,20 @@
 with our classes, each file in its own named graph (`vkgraph:extra/<file name>`), checked by our
 SHACL shapes, and joined with our facts by any query.
 
-Nothing is served half-loaded: every file is parsed and checked before anything is written, and the
-result is an overlay, a folder laid out like a build (the build's quads, the extra graphs, their
-merged default graph, the build's report updated), that the store interface opens like any build."""
+Files of any size load in bounded memory: each is parsed as a stream and written BATCH statements at a
+time into an overlay, a folder laid out like a build (the build's quads, the extra graphs, their merged
+default graph, the build's report updated), that the store interface opens like any build. The checks
+read the loaded statements back from that store, BATCH at a time, subject by subject. Nothing is served
+half-loaded: the overlay is written under a staging name and becomes current only once every file is
+loaded and every check has passed; on any problem it is removed."""
 
 import hashlib
 import json
 import re
 import shutil
+import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -19,6 +24,14 @@ from kg import checks
 from kg.errors import InputError
 from kg.namespaces import ONTOLOGY_IRI, VKG, VKGRAPH
 from kg.store import CURRENT, INFERENCES, named_quads, with_default_graph
+
+BATCH = 50_000  # statements parsed and written at a time, and about as many checked at a time
+Progress = Callable[[int], None]  # told how many more bytes of a file were read
+
+
+def _silent(_: int) -> None:
+    pass
+
 
 FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG, ".nt": ox.RdfFormat.N_TRIPLES,
            ".nq": ox.RdfFormat.N_QUADS, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
@@ -29,54 +42,83 @@ def graph_name(path: Path) -> ox.NamedNode:
     return ox.NamedNode(f"{VKGRAPH}extra/{re.sub(r'[^a-z0-9]+', '-', path.stem.lower()).strip('-') or 'data'}")
 
 
-def _parse(path: Path) -> list[ox.Quad]:
-    """Every statement of `path`, in its own graph (a TriG file's graphs are merged into it)."""
+class _Counting:
+    """A binary file that tells `progress` how many bytes each read took."""
+
+    def __init__(self, raw, progress: Progress):
+        self.raw, self.progress = raw, progress
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.progress(len(chunk))
+        return chunk
+
+
+def _format(path: Path) -> ox.RdfFormat:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"{path}: an extra file is Turtle (.ttl), TriG (.trig), N-Triples (.nt), N-Quads (.nq) "
                          f"or JSON-LD (.jsonld), not {path.suffix or 'a file without a suffix'}")
-    graph = graph_name(path)
+    return fmt
+
+
+def _load(store: ox.Store, path: Path, used: set[str], progress: Progress) -> int:
+    """Stream `path` into its own graph (a TriG file's graphs are merged into it) and the merged
+    default graph; note the terms of our namespace it uses; return how many statements it has."""
+    graph, fmt, count = graph_name(path), _format(path), 0
+    a = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     try:
-        return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path), format=fmt)]
+        with path.open("rb") as raw:
+            batch = []
+            for q in ox.parse(_Counting(raw, progress), format=fmt):
+                batch.append(ox.Quad(q.subject, q.predicate, q.object, graph))
+                for term in (q.predicate, q.object if q.predicate.value == a else None):
+                    if isinstance(term, ox.NamedNode) and term.value.startswith(str(VKG)):
+                        used.add(term.value)
+                if len(batch) >= BATCH:
+                    store.bulk_extend(with_default_graph(batch))
+                    count, batch = count + len(batch), []
+            store.bulk_extend(with_default_graph(batch))
+            return count + len(batch)
     except (SyntaxError, ValueError) as e:
         raise InputError(f"{path}: {' '.join(str(e).split())}") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
 
 
-def _unknown_terms(quads: list[ox.Quad], ontology: set[str]) -> list[str]:
-    """Our-namespace classes and properties the file uses that the ontology does not have (a typo's mark)."""
-    used = {q.predicate.value for q in quads} | {q.object.value for q in quads
-                                                 if q.predicate.value.endswith("#type") and isinstance(q.object, ox.NamedNode)}
+def _unknown_terms(used: set[str], ontology: set[str]) -> list[str]:
+    """Our-namespace classes and properties the files use that the ontology does not have (a typo's mark)."""
     return [f"{t[len(str(VKG)):]} is not a class or property of the virtkg ontology"
-            for t in sorted(used) if t.startswith(str(VKG)) and t not in ontology]
+            for t in sorted(used) if t not in ontology]
 
 
-def check(paths: list[Path], store: ox.Store) -> list[ox.Quad]:
-    """Parse and check every file against the build's ontology; all problems at once, one line each."""
-    names = [graph_name(p) for p in paths]
-    if len(set(names)) < len(names):
-        raise InputError("two extra files would share a graph name (the name comes from the file name): "
-                         + ", ".join(str(p) for p in paths))
-    quads, problems = [], []
-    for path in paths:
-        try:
-            quads += _parse(path)
-        except InputError as e:
-            problems += e.problems
-    if problems:
-        raise InputError(*problems)
-    ontology_quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_IRI))))
-    terms = {q.subject.value for q in ontology_quads if isinstance(q.subject, ox.NamedNode)}
-    problems = [f"extra data: {line}" for line in _unknown_terms(quads, terms)]
-    union = Graph()
-    union.parse(data=ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in ontology_quads + quads],
-                                  format=ox.RdfFormat.N_TRIPLES), format="nt")
-    theirs = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
-    problems += [f"extra data: {line}" for line in checks.shacl_problems(union, focus=theirs)]
-    if problems:
-        raise InputError(*problems)
-    return quads
+def _subject_batches(store: ox.Store, graph: ox.NamedNode) -> Iterator[list[ox.Quad]]:
+    """The graph's statements about about BATCH at a time, never splitting one subject's (the index
+    gives a graph's statements in subject order)."""
+    batch: list[ox.Quad] = []
+    for q in store.quads_for_pattern(None, None, None, graph):
+        if len(batch) >= BATCH and q.subject != batch[-1].subject:
+            yield batch
+            batch = []
+        batch.append(q)
+    if batch:
+        yield batch
+
+
+def _shape_problems(store: ox.Store, graphs: list[ox.NamedNode], ontology: list[ox.Quad]) -> list[str]:
+    """Our SHACL shapes over each batch of subjects: the ontology, their statements and those of the
+    nodes they point at in the same graph, problems reported for the batch's named subjects only."""
+    problems: list[str] = []
+    for graph in graphs:
+        for batch in _subject_batches(store, graph):
+            objects = {q.object for q in batch if not isinstance(q.object, ox.Literal)}
+            near = [q for o in objects for q in store.quads_for_pattern(o, None, None, graph)]
+            union = Graph()
+            union.parse(data=ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in ontology + batch + near],
+                                          format=ox.RdfFormat.N_TRIPLES), format="nt")
+            focus = {q.subject.value for q in batch if isinstance(q.subject, ox.NamedNode)}
+            problems += [f"extra data: {line}" for line in checks.shacl_problems(union, focus=focus)]
+    return sorted(set(problems))
 
 
 def digest(paths: list[Path]) -> str:
@@ -87,32 +129,72 @@ def digest(paths: list[Path]) -> str:
     return hashed.hexdigest()[:10]
 
 
-def overlay(build: Path, paths: list[Path], out_dir: Path) -> Path:
+def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = _silent) -> Path:
     """Write the build plus the extra files, checked, as a build folder under `out_dir` made current
     there; an overlay of the same build and files already there is used as it is."""
     report = json.loads((build / "report.json").read_text(encoding="utf-8"))
     target = out_dir / f"{report['build_id']}+extra-{digest(paths)}"
     if (out_dir / CURRENT).resolve() == target.resolve() and (target / "report.json").exists():
         return target
+    names = [graph_name(p) for p in paths]
+    if len(set(names)) < len(names):
+        raise InputError("two extra files would share a graph name (the name comes from the file name): "
+                         + ", ".join(str(p) for p in paths))
+    problems = []
+    for path in paths:
+        try:
+            _format(path)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(*problems)
     base = ox.Store.read_only(str(build / "store"))
-    quads = check(paths, base)
-    for old in out_dir.glob("*+extra-*") if out_dir.exists() else []:
-        shutil.rmtree(old, ignore_errors=True)
-    (out_dir / CURRENT).unlink(missing_ok=True)
-    target.mkdir(parents=True)
-    store = ox.Store(str(target / "store"))
-    store.bulk_extend(with_default_graph([*named_quads(base), *quads]))
-    store.flush()
-    per_graph = dict(report["triples_per_graph"])
-    for q in quads:
-        per_graph[q.graph_name.value] = per_graph.get(q.graph_name.value, 0) + 1
-    report.update(build_id=target.name, quads=report["quads"] + len(quads), triples_per_graph=dict(sorted(per_graph.items())),
-                  triples=sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
-                  extra={str(p): graph_name(p).value for p in paths})
-    del store
-    (target / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    staging = out_dir / f".{target.name}.loading"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        _write(base, paths, staging, report, progress)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for old in out_dir.glob("*+extra-*"):
+        if old != staging:
+            shutil.rmtree(old, ignore_errors=True)
+    staging.rename(target)
     for name in (INFERENCES, "dumps"):
         if (build / name).exists():
             (target / name).symlink_to((build / name).resolve())
+    (out_dir / CURRENT).unlink(missing_ok=True)
     (out_dir / CURRENT).symlink_to(target.name)
     return target
+
+
+def _write(base: ox.Store, paths: list[Path], folder: Path, report: dict, progress: Progress) -> None:
+    """Load the build's quads and every file into a store in `folder`, check them, and write the report."""
+    started = time.monotonic()
+    store = ox.Store(str(folder / "store"))
+    store.bulk_extend(with_default_graph(named_quads(base)))
+    used: set[str] = set()
+    per_graph = dict(report["triples_per_graph"])
+    problems = []
+    for path in paths:
+        try:
+            per_graph[graph_name(path).value] = per_graph.get(graph_name(path).value, 0) + _load(store, path, used, progress)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(*problems)
+    ontology = list(base.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_IRI))))
+    terms = {q.subject.value for q in ontology if isinstance(q.subject, ox.NamedNode)}
+    problems = [f"extra data: {line}" for line in _unknown_terms(used, terms)]
+    problems += _shape_problems(store, [graph_name(p) for p in paths], ontology)
+    if problems:
+        raise InputError(*problems)
+    store.flush()
+    added = sum(per_graph[graph_name(p).value] for p in paths)
+    report.update(build_id=folder.name.removeprefix(".").removesuffix(".loading"), quads=report["quads"] + added,
+                  triples_per_graph=dict(sorted(per_graph.items())),
+                  triples=sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
+                  extra={str(p): graph_name(p).value for p in paths}, extra_seconds=round(time.monotonic() - started, 2))
+    del store
+    (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

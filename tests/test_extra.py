@@ -2,9 +2,15 @@
 shapes (a bad file is one clear line per problem, nothing half-loaded), joined with our facts by one
 query, on the command line and in a running server."""
 
+import re
+
+import pytest
 import requests
 
 from conftest import ROOT, Server, virtkg
+from kg import extra
+from kg.errors import InputError
+from kg.store import current_build
 
 INVENTORY = ROOT / "examples" / "inventory.ttl"
 
@@ -51,3 +57,21 @@ def test_a_server_with_the_inventory_answers_the_join(build_dir):
         assert page.status_code == 200 and "CI runner" in page.text
     finally:
         server.stop()
+
+
+def test_loading_says_what_it_loaded_and_how_long_it_took(build_dir):
+    result = virtkg("query", "ASK {}", "--extra", str(INVENTORY), "--out", str(build_dir))
+    assert re.search(r"^extra data: 20 statements from 1 file\(s\) loaded and checked in \d+\.\d s$", result.stderr, re.M)
+
+
+def test_a_file_broken_past_the_first_batch_leaves_nothing_behind(build_dir, tmp_path):
+    """Files load as a stream, BATCH statements at a time, so a syntax error can come after some are
+    written: the half-written overlay is removed and nothing becomes current."""
+    broken = tmp_path / "big.nt"
+    lines = [f'<https://example.org/w{n}> <http://www.w3.org/2000/01/rdf-schema#label> "w{n}"@en .\n'
+             for n in range(extra.BATCH + 10)]
+    broken.write_text("".join(lines) + "<https://example.org/oops> <https://example.org/p> .\n")
+    out = tmp_path / "overlay"
+    with pytest.raises(InputError, match="big.nt"):
+        extra.overlay(current_build(build_dir), [broken], out)
+    assert not out.exists() or list(out.iterdir()) == [], "no staging folder, no overlay, no current"
