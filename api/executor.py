@@ -31,9 +31,9 @@ import pyoxigraph as ox
 from cachetools import LRUCache
 
 from api import formats, metrics, sandbox
+from kg import bounded
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
-from kg import bounded
 from kg.sparql_syntax import with_values
 
 QUEUE_WAIT = 0.25        # seconds a query waits for a general worker before it is offered the express lane

@@ -18,7 +18,7 @@ from typing import Mapping
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
-from kg.sparql_syntax import _parser
+from kg.sparql_syntax import syntax_parser
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CONSTANTS = {"iri_reference", "prefixed_name"}
@@ -109,7 +109,7 @@ def _group(group, prefixes) -> list[Pattern]:
 @lru_cache(maxsize=1024)
 def shape(text: str) -> Shape | None:
     """The query's patterns if its shape is on the allowlist, else None."""
-    root = _parser().parse(text.encode("utf-8")).root_node
+    root = syntax_parser().parse(text.encode("utf-8")).root_node
     try:
         if root.has_error:
             raise _NotBounded

@@ -27,6 +27,7 @@ from kg.store import CURRENT, INFERENCES, named_quads, with_default_graph
 
 BATCH = 50_000  # statements parsed and written at a time, and about as many checked at a time
 Progress = Callable[[int], None]  # told how many more bytes of a file were read
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _silent(_: int) -> None:
@@ -66,13 +67,12 @@ def _load(store: ox.Store, path: Path, used: set[str], progress: Progress) -> in
     """Stream `path` into its own graph (a TriG file's graphs are merged into it) and the merged
     default graph; note the terms of our namespace it uses; return how many statements it has."""
     graph, fmt, count = graph_name(path), _format(path), 0
-    a = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     try:
         with path.open("rb") as raw:
             batch = []
             for q in ox.parse(_Counting(raw, progress), format=fmt):
                 batch.append(ox.Quad(q.subject, q.predicate, q.object, graph))
-                for term in (q.predicate, q.object if q.predicate.value == a else None):
+                for term in (q.predicate, q.object if q.predicate.value == RDF_TYPE else None):
                     if isinstance(term, ox.NamedNode) and term.value.startswith(str(VKG)):
                         used.add(term.value)
                 if len(batch) >= BATCH:
@@ -93,7 +93,7 @@ def _unknown_terms(used: set[str], ontology: set[str]) -> list[str]:
 
 
 def _subject_batches(store: ox.Store, graph: ox.NamedNode) -> Iterator[list[ox.Quad]]:
-    """The graph's statements about about BATCH at a time, never splitting one subject's (the index
+    """The graph's statements, about BATCH at a time, never splitting one subject's (the index
     gives a graph's statements in subject order)."""
     batch: list[ox.Quad] = []
     for q in store.quads_for_pattern(None, None, None, graph):

@@ -54,7 +54,7 @@ class Analysis:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Parser:
+def syntax_parser() -> Parser:
     return Parser(Language(tree_sitter_sparql.language()))
 
 
@@ -96,7 +96,7 @@ def analyse(text: str, max_depth: int = MAX_DEPTH, known: Mapping[str, str] = PR
     or a nesting deeper than `max_depth`, QuerySyntaxError for anything the grammar rejects and for a
     prefix neither the query nor `known` (the prefixes the engine is given for every query) declares."""
     source = text.encode("utf-8")
-    root = _parser().parse(source).root_node
+    root = syntax_parser().parse(source).root_node
     top = {child.type for child in root.children}
     if top & UPDATE_FORMS:
         raise ReadOnlyError(READ_ONLY)
@@ -145,7 +145,7 @@ def _where_start(text: str) -> tuple[bytes, int]:
     """The query's bytes and the offset just after its WHERE clause's opening brace (the same few page
     and canned queries come again and again: each is parsed once)."""
     source = text.encode("utf-8")
-    root = _parser().parse(source).root_node
+    root = syntax_parser().parse(source).root_node
     groups = [n for n, _ in _walk(root) if n.type == "group_graph_pattern" and n.parent is not None
               and n.parent.type == "where_clause"]
     if not groups:

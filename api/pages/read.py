@@ -14,7 +14,7 @@ from kg import queryfile
 
 QUERIES = Path(__file__).parent / "queries"
 # Page queries are ours, not the public's, so the public row cap (VIRTKG_ROW_LIMIT) does not apply: the
-# per-build indexes (every name, every class) must be whole. These bound them instead.
+# per-build indexes (every class, every source section) must be whole. These bound them instead.
 PAGE_ROWS, PAGE_BYTES = 200_000, 64 << 20
 
 

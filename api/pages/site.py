@@ -1,14 +1,13 @@
 """What every page needs to know about the whole graph, read once per build: the class tree with its
-counts, the source documents with their sections and graphs, every name for search, and every IRI
-of ours the graph mentions (for 404 suggestions). A new build gets a new Site; nothing here is
-per request."""
+counts, the source documents with their sections and graphs, and every name our own graphs give (for
+search and for 404 suggestions). A new build gets a new Site; nothing here is per request."""
 
 import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from markupsafe import escape
 
 import pyoxigraph as ox
+from markupsafe import escape
 
 from api import urls
 from api.pages import read
