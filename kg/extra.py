@@ -122,10 +122,14 @@ def _shape_problems(store: ox.Store, graphs: list[ox.NamedNode], ontology: list[
 
 
 def digest(paths: list[Path]) -> str:
-    """What names an overlay: the extra files' names and contents."""
+    """What names an overlay: the extra files' names and contents (read a megabyte at a time: a file
+    of 10^7 statements is 2 GB)."""
     hashed = hashlib.sha256()
     for path in paths:
-        hashed.update(path.name.encode() + b"\0" + path.read_bytes())
+        hashed.update(path.name.encode() + b"\0")
+        with path.open("rb") as data:
+            while chunk := data.read(1 << 20):
+                hashed.update(chunk)
     return hashed.hexdigest()[:10]
 
 

@@ -75,3 +75,17 @@ def test_a_file_broken_past_the_first_batch_leaves_nothing_behind(build_dir, tmp
     with pytest.raises(InputError, match="big.nt"):
         extra.overlay(current_build(build_dir), [broken], out)
     assert not out.exists() or list(out.iterdir()) == [], "no staging folder, no overlay, no current"
+
+
+def test_naming_an_overlay_reads_a_large_file_a_little_at_a_time(tmp_path):
+    """Found loading 10^7 statements: the overlay's name hashed the whole file at once (3 GB resident)."""
+    import hashlib
+    import tracemalloc
+    big = tmp_path / "big.nt"
+    big.write_bytes(b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n" * 700_000)
+    tracemalloc.start()
+    name = extra.digest([big])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 << 20, f"{peak:,} bytes held to hash a {big.stat().st_size:,}-byte file"
+    assert name == hashlib.sha256(b"big.nt\0" + big.read_bytes()).hexdigest()[:10], "the same names as before"
