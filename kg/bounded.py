@@ -71,8 +71,9 @@ def _prefixes(prologue) -> dict[str, str]:
     return declared
 
 
-def _group(group, prefixes) -> list[Pattern]:
-    """The patterns of a WHERE group that holds only a VALUES block and triple patterns."""
+def _group(group, prefixes) -> tuple[list[Pattern], dict[str, tuple[str, ...]]]:
+    """The patterns of a WHERE group that holds only a VALUES block and triple patterns, and the IRIs
+    the VALUES block binds its variable to."""
     values: dict[str, tuple[str, ...]] = {}
     triples = []
     for part in _only(group, {"inline_data", "triples_block"}):
@@ -103,7 +104,7 @@ def _group(group, prefixes) -> list[Pattern]:
                 (term,) = _only(verb, CONSTANTS | {"a"})
                 predicate = RDF_TYPE if term.type == "a" else _iri(term, prefixes)
             patterns.append(Pattern(subjects, predicate))
-    return patterns
+    return patterns, values
 
 
 @lru_cache(maxsize=1024)
@@ -120,7 +121,7 @@ def shape(text: str) -> Shape | None:
         pieces = _only(query, {"select_clause", "where_clause", "solution_modifier", "DESCRIBE", "ASK", "var",
                                "*"} | CONSTANTS)
         where = [p for p in pieces if p.type == "where_clause"]
-        patterns = _group(_only(where[0], {"WHERE", "group_graph_pattern"})[-1], prefixes) if where else []
+        patterns, values = _group(_only(where[0], {"WHERE", "group_graph_pattern"})[-1], prefixes) if where else ([], {})
         for piece in pieces:
             if piece.type == "select_clause":
                 _only(piece, {"SELECT", "DISTINCT", "REDUCED", "var", "*"})
@@ -133,25 +134,15 @@ def shape(text: str) -> Shape | None:
                 if piece.type in CONSTANTS:
                     described.append(_iri(piece, prefixes))
                 elif piece.type == "var":  # bound by the WHERE clause's VALUES block, or not bounded
-                    described += _described_var(where, piece, prefixes)
+                    bound = values.get(piece.text.decode("utf-8")[1:])
+                    if bound is None:
+                        raise _NotBounded
+                    described += bound
                 elif piece.type == "*":
                     raise _NotBounded
         return Shape(tuple(patterns), tuple(described))
     except (_NotBounded, ValueError):
         return None
-
-
-def _described_var(where, var, prefixes) -> list[str]:
-    """The IRIs a DESCRIBE's variable stands for: its WHERE clause may only bind it by VALUES."""
-    if not where:
-        raise _NotBounded
-    group = _only(where[0], {"WHERE", "group_graph_pattern"})[-1]
-    for part in _only(group, {"inline_data", "triples_block"}):
-        if part.type == "inline_data":
-            block = _only(_only(part, {"VALUES", "data_block"})[-1], {"var"} | CONSTANTS)
-            if block[0].text == var.text:
-                return [_iri(b, prefixes) for b in block[1:]]
-    raise _NotBounded
 
 
 def cheap(store: ox.Store, found: Shape, most: int) -> bool:
