@@ -9,6 +9,9 @@ each server its start-up time and resident memory; then p50/p99 and throughput a
 (wrk, as bench/sparql.py runs it) of the SPARQL mix on every server, and of each canned query and each
 page type on ours, with the response store off (every request runs its queries) and on. Writes
 growth.json (every figure, with the machine it was taken on) and one PNG plot per measure to --out.
+Sizes measured before and not measured now stay in growth.json, so 1e7 can be run on its own:
+
+    .venv/bin/python bench/growth.py --sizes 1e7 --duration 2
 """
 
 import argparse
@@ -59,7 +62,8 @@ def measure(size: str, args, tmp: Path) -> dict:
     started = time.perf_counter()
     build, nquads, data = sparql.sized_build(args.build, size, workdir)
     figures = {"size": size, "triples": len(data), "load_s": round(time.perf_counter() - started, 2),
-               "disk_mb": disk_mb(build / "current" / "store"), "servers": {}, "runs": []}
+               "disk_mb": disk_mb(build / "current" / "store"), "machine": machine(), "duration_s": args.duration,
+               "servers": {}, "runs": []}
     mix = sparql.bind_resource(queryfile.read_all(ROOT / "bench" / "queries"), data)
     del data
     with ExitStack() as stack:
@@ -81,6 +85,15 @@ def measure(size: str, args, tmp: Path) -> dict:
         for name, (_, _, process) in servers.items():  # memory after the load, beside memory at start
             figures["servers"][name]["rss_after_mb"] = round(rss_mb(process.pid))
     return figures
+
+
+def merged(previous: Path, fresh: list[dict]) -> dict:
+    """The figures already in `previous` with the sizes just measured in place of the same sizes, in order
+    of size: 10^7 takes the best part of an hour, so it is run on its own and plotted beside the rest.
+    Each size carries the machine and run length it was measured with."""
+    kept = json.loads(previous.read_text())["sizes"] if previous.exists() else []
+    sizes = {s["size"]: s for s in kept} | {s["size"]: s for s in fresh}
+    return {"sizes": sorted(sizes.values(), key=lambda s: s["triples"])}
 
 
 def plot(results: dict, out: Path) -> list[Path]:
@@ -141,8 +154,9 @@ def main() -> None:
     sparql.ensure_tools()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="virtkg-growth-") as tmp:
-        results = {"machine": machine(), "duration_s": args.duration, "concurrency": args.concurrency,
-                   "sizes": [measure(size, args, Path(tmp)) for size in args.sizes]}
+        fresh = [measure(size, args, Path(tmp)) for size in args.sizes]
+    results = merged(args.out / "growth.json", fresh)
+    results.update(machine=machine(), duration_s=args.duration, concurrency=args.concurrency)
     (args.out / "growth.json").write_text(json.dumps(results, indent=2) + "\n")
     for path in plot(results, args.out):
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)

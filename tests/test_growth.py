@@ -47,3 +47,14 @@ def test_a_small_growth_run_writes_every_figure_and_plot(build_dir, tmp_path):
     assert {p.stem for p in plots} >= {"growth-sparql-p50-c1", "growth-canned-p50-c1", "growth-page-p50-c1",
                                        "growth-load-s", "growth-disk-mb", "growth-start-s", "growth-rss-mb"}
     assert all(p.read_bytes().startswith(PNG) and p.stat().st_size > 5_000 for p in plots)
+
+
+def test_a_run_of_one_size_keeps_the_sizes_measured_before(tmp_path):
+    from bench import growth
+    previous = tmp_path / "growth.json"
+    previous.write_text(json.dumps({"sizes": [{"size": "1e5", "triples": 100_146, "runs": ["old"]},
+                                              {"size": "1e6", "triples": 1_000_012, "runs": ["old"]}]}))
+    fresh = [{"size": "1e7", "triples": 10_000_115, "runs": ["new"]}, {"size": "1e5", "triples": 100_146, "runs": ["new"]}]
+    sizes = growth.merged(previous, fresh)["sizes"]
+    assert [(s["size"], s["runs"]) for s in sizes] == [("1e5", ["new"]), ("1e6", ["old"]), ("1e7", ["new"])]
+    assert growth.merged(tmp_path / "none.json", fresh)["sizes"] == sorted(fresh, key=lambda s: s["triples"])
