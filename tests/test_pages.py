@@ -12,7 +12,8 @@ import requests
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 
-from tests.conftest import Server, write_build
+from kg import queryfile
+from tests.conftest import ROOT, Server, write_build
 
 BASE = "https://w3id.org/virtkg/"
 HTML = {"Accept": "text/html"}
@@ -45,6 +46,20 @@ def test_every_iri_the_graph_mentions_answers_as_a_page(server, store):
         failed = [(iri, status) for iri, status, kind in pool.map(fetch, iris)
                   if status != 200 or not kind.startswith("text/html")]
     assert failed == []
+
+
+def test_class_counts_are_the_distinct_members_that_are_not_classes_themselves(store):
+    """class-counts.rq counts from the index (no DISTINCT, punned members taken off by a second branch):
+    it must agree with the plain reading, member by member, on a graph where some members are classes."""
+    plainly = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        SELECT ?class (COUNT(DISTINCT ?member) AS ?members)
+        WHERE { ?member a ?class . ?class a owl:Class . FILTER NOT EXISTS { ?member a owl:Class } } GROUP BY ?class"""
+    counted = queryfile.read(ROOT / "api" / "pages" / "queries" / "class-counts.rq").text
+    expected = {r["class"].value: int(r["members"].value) for r in store.query(plainly)}
+    got = {r["class"].value: int(r["members"].value) for r in store.query(counted)}
+    assert {c: n for c, n in got.items() if n} == expected
+    punned = "PREFIX owl: <http://www.w3.org/2002/07/owl#> ASK { ?m a owl:Class ; a ?c . ?c a owl:Class }"
+    assert store.query(punned), "the graph must have members that are classes for this test to mean anything"
 
 
 @pytest.mark.parametrize("media_type,suffix,parser,graphs", FORMS)
