@@ -29,7 +29,7 @@ def serve(host, port, production, workers, threads, store_url, extras, out_dir):
     from kg.store import EmbeddedStore
     if extras:  # the build and the files, checked, in an overlay beside the builds (reused while unchanged)
         paths = [Path(p) for p in extras]
-        serving = out_dir / f".extra-{extra.digest(paths)}"
+        serving = extra.beside(out_dir, paths)
         load_extra(out_dir, paths, serving)
         out_dir = serving
     os.environ["VIRTKG_BUILD_DIR"] = str(out_dir.resolve())

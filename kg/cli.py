@@ -81,10 +81,14 @@ def main():
 @out_option
 @facts_option
 @quiet_option
-def build(out_dir, facts_dir, quiet):
-    """Parse, check, reason and write a new build; the previous one stays if anything fails."""
+@extra_option
+def build(out_dir, facts_dir, quiet, extras):
+    """Parse, check, reason and write a new build; the previous one stays if anything fails. With
+    --extra, also load and check those files beside it, where `virtkg serve --extra` finds them."""
     target = building.build(out_dir, facts_dir, _progress(quiet))
     click.echo(f"built {target.name} in {out_dir}")
+    if extras:
+        load_extra(out_dir, list(extras), extra.beside(out_dir, list(extras)))
 
 
 @main.command()
@@ -134,16 +138,16 @@ def _opened(out_dir: Path, extras: tuple[Path, ...]):
 
 def load_extra(out_dir: Path, paths: list[Path], into: Path) -> None:
     """Overlay the current build with `paths` in `into`, with a progress bar on a terminal, and say
-    how long the loading and checking took."""
+    how long the loading and checking took (or that an overlay of the same build and files was kept)."""
     sizes = sum(p.stat().st_size for p in paths if p.is_file())
     with click.progressbar(length=sizes, label="loading extra data", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
-        target = extra.overlay(current_build(out_dir), paths, into, bar.update)
+        target, loaded = extra.overlay(current_build(out_dir), paths, into, bar.update)
     report = json.loads((target / "report.json").read_text(encoding="utf-8"))
-    if "extra_seconds" in report:
-        added = sum(report["triples_per_graph"][g] for g in report["extra"].values())
-        click.echo(f"extra data: {added:,} statements from {len(paths)} file(s) loaded and checked in "
-                   f"{report['extra_seconds']:.1f} s", err=True)
+    added = sum(report["triples_per_graph"][g] for g in report["extra"].values())
+    done = (f"loaded and checked in {report['extra_seconds']:.1f} s" if loaded
+            else f"loaded and checked before (in {report['extra_seconds']:.1f} s), used as it is")
+    click.echo(f"extra data: {added:,} statements from {len(paths)} file(s) {done}", err=True)
 
 
 def _run_canned(store: EmbeddedStore, name: str, args: dict[str, list[str]]):

@@ -133,13 +133,20 @@ def digest(paths: list[Path]) -> str:
     return hashed.hexdigest()[:10]
 
 
-def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = _silent) -> Path:
+def beside(out_dir: Path, paths: list[Path]) -> Path:
+    """The folder, beside the builds, that keeps the overlay of these files for `virtkg serve` (written
+    by `virtkg build --extra` or by the first `serve --extra`, reused while build and files are unchanged)."""
+    return out_dir / f".extra-{digest(paths)}"
+
+
+def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = _silent) -> tuple[Path, bool]:
     """Write the build plus the extra files, checked, as a build folder under `out_dir` made current
-    there; an overlay of the same build and files already there is used as it is."""
+    there, and say whether it was written now: an overlay of the same build and files already there is
+    used as it is."""
     report = json.loads((build / "report.json").read_text(encoding="utf-8"))
     target = out_dir / f"{report['build_id']}+extra-{digest(paths)}"
     if (out_dir / CURRENT).resolve() == target.resolve() and (target / "report.json").exists():
-        return target
+        return target, False
     names = [graph_name(p) for p in paths]
     if len(set(names)) < len(names):
         raise InputError("two extra files would share a graph name (the name comes from the file name): "
@@ -170,7 +177,7 @@ def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = 
             (target / name).symlink_to((build / name).resolve())
     (out_dir / CURRENT).unlink(missing_ok=True)
     (out_dir / CURRENT).symlink_to(target.name)
-    return target
+    return target, True
 
 
 def _write(base: ox.Store, paths: list[Path], folder: Path, report: dict, progress: Progress) -> None:

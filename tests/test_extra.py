@@ -59,6 +59,23 @@ def test_a_server_with_the_inventory_answers_the_join(build_dir):
         server.stop()
 
 
+def test_a_build_with_the_inventory_leaves_it_checked_where_serve_finds_it(tmp_path):
+    """`virtkg build --extra` loads and checks the files once, beside the new build; a server started
+    with the same files then uses that overlay as it is instead of loading them again."""
+    out = tmp_path / "builds"
+    built = virtkg("build", "--quiet", "--out", str(out), "--extra", str(INVENTORY))
+    assert re.search(r"^extra data: 20 statements from 1 file\(s\) loaded and checked in \d+\.\d s$", built.stderr, re.M)
+    server = Server(out, "--extra", str(INVENTORY))
+    try:
+        rows = requests.get(server.url + "/api/inventory-risks").json()["rows"]
+        assert {r["workloadLabel"] for r in rows} == {"CI runner", "billing system"}
+    finally:
+        server.stop()
+    said = server.process.stderr.read()
+    assert re.search(r"^extra data: 20 statements from 1 file\(s\) loaded and checked before \(in \d+\.\d s\), used as it is$",
+                     said, re.M), said[-500:]
+
+
 def test_loading_says_what_it_loaded_and_how_long_it_took(build_dir):
     result = virtkg("query", "ASK {}", "--extra", str(INVENTORY), "--out", str(build_dir))
     assert re.search(r"^extra data: 20 statements from 1 file\(s\) loaded and checked in \d+\.\d s$", result.stderr, re.M)
