@@ -154,6 +154,16 @@ def test_a_concept_page_flags_the_same_disputes_as_the_compare_query(server):
     assert flagged == sum(r["disputed"] for r in expected) > 0
 
 
+def test_a_claim_with_only_a_floor_reads_as_one_not_as_none(server):
+    """Regression: document 004 gives containers' traffic spikes a floor and no ceiling ("more than
+    100x"); the compare and concept pages printed "(100None times)"."""
+    for path in ("/compare?a=vm&b=containers", "/resource/containers"):
+        page = requests.get(server.url + path, headers=HTML).text
+        assert "None" not in page
+        assert re.search(r"more than 100x normal traffic ?<[^≥]*?≥ 100 times", page, re.S), path
+    assert "(1.5–2 times)" in requests.get(server.url + "/compare?a=vm&b=containers", headers=HTML).text
+
+
 def test_a_class_page_lists_subclasses_and_instances(server):
     page = requests.get(server.url + "/ontology/Hypervisor", headers=HTML).text
     assert re.search(r"<dt[^>]*>Subclasses", page) and 'href="/ontology/Type1Hypervisor"' in page

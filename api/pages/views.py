@@ -184,6 +184,7 @@ def _by_dimension(rows) -> dict:
             "rating": row.get("rating"), "verdict": row["verdict"], "min": row.get("min"), "max": row.get("max"),
             "unit": row.get("unit"), "condition": row.get("condition"), "document": row["document"],
             "badge": site.section_badge(row["source"]), "side": agreement.side_of(dim, row["claim"]),
+            "numbers": _numbers(row.get("min"), row.get("max"), row.get("unit")),
             "disputed": bool(row["rivals"])} for row in dim.rows]
         # One order whichever store answered (engines collate ties and mixed terms differently).
         claims.sort(key=lambda c: (c["technology"].lower(), c["side"], c["document"], c["value"].lower(), c["badge"].text))
@@ -191,6 +192,18 @@ def _by_dimension(rows) -> dict:
                                "standings": dim.standings, "claims": claims,
                                "chart": diagrams.claim_chart(dim.label, claims)}
     return dimensions
+
+
+def _numbers(low: str | None, high: str | None, unit: str | None) -> str:
+    """The numbers a claim prints, as a reader says them: "1.5–2 times", "30 percent", or an open
+    interval ("≥ 100 times" where the source gives only a floor)."""
+    if low is None and high is None:
+        return ""
+    if low is None or high is None:
+        amount = f"≥ {low}" if high is None else f"≤ {high}"
+    else:
+        amount = low if low == high else f"{low}–{high}"
+    return f"{amount} {unit or ''}".strip()
 
 
 def _api_forms(name: str, **params) -> list[tuple[formats.Format, str]]:
