@@ -25,17 +25,13 @@ from kg.cli import extra_option, load_extra, main, out_option
 @out_option
 def serve(host, port, production, workers, threads, store_url, extras, out_dir):
     """Serve the current build: /sparql, /api, pages, /healthz and /metrics."""
-    from kg import extra
     from kg.store import EmbeddedStore
+    if store_url and extras:
+        raise click.UsageError("--extra loads files beside the embedded store; publish them to the store instead")
     if extras:  # the build and the files, checked, in an overlay beside the builds (reused while unchanged)
-        paths = [Path(p) for p in extras]
-        serving = extra.beside(out_dir, paths)
-        load_extra(out_dir, paths, serving)
-        out_dir = serving
+        out_dir = load_extra(out_dir, [Path(p) for p in extras])
     os.environ["VIRTKG_BUILD_DIR"] = str(out_dir.resolve())
     if store_url:
-        if extras:
-            raise click.UsageError("--extra loads files beside the embedded store; publish them to the store instead")
         os.environ["VIRTKG_STORE_URL"] = store_url
     settings = Settings.from_env()
     EmbeddedStore.open(settings.build_dir)  # fail now, in one line, if there is nothing to serve

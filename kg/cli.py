@@ -5,7 +5,6 @@ import json
 import os
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -88,7 +87,7 @@ def build(out_dir, facts_dir, quiet, extras):
     target = building.build(out_dir, facts_dir, _progress(quiet))
     click.echo(f"built {target.name} in {out_dir}")
     if extras:
-        load_extra(out_dir, list(extras), extra.beside(out_dir, list(extras)))
+        load_extra(out_dir, list(extras))
 
 
 @main.command()
@@ -121,33 +120,29 @@ def query(sparql, query_file, fmt, extras, out_dir):
         raise click.UsageError("give either a query string or -f FILE")
     text = sparql or query_file.read()
     analyse(text)
-    with _opened(out_dir, extras) as store:
-        _echo(results.render(store.query(text), fmt))
+    store = _opened(out_dir, extras)
+    _echo(results.render(store.query(text), fmt))
 
 
-@contextmanager
-def _opened(out_dir: Path, extras: tuple[Path, ...]):
-    """The current build, or, with --extra files, the build and those files in a temporary overlay."""
-    if not extras:
-        yield EmbeddedStore.open(out_dir)
-        return
-    with tempfile.TemporaryDirectory(prefix="virtkg-extra-") as tmp:
-        load_extra(out_dir, list(extras), Path(tmp))
-        yield EmbeddedStore.open(Path(tmp))
+def _opened(out_dir: Path, extras: tuple[Path, ...]) -> EmbeddedStore:
+    """The current build, or, with --extra files, the build and those files in their overlay."""
+    return EmbeddedStore.open(load_extra(out_dir, list(extras)) if extras else out_dir)
 
 
-def load_extra(out_dir: Path, paths: list[Path], into: Path) -> None:
-    """Overlay the current build with `paths` in `into`, with a progress bar on a terminal, and say
-    how long the loading and checking took (or that an overlay of the same build and files was kept)."""
+def load_extra(out_dir: Path, paths: list[Path]) -> Path:
+    """Overlay the current build with `paths` (or find the overlay of the same build and files), with a
+    progress bar on a terminal; say how long the loading and checking took, and return the folder that
+    holds the overlay as its current build."""
     sizes = sum(p.stat().st_size for p in paths if p.is_file())
     with click.progressbar(length=sizes, label="loading extra data", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
-        target, loaded = extra.overlay(current_build(out_dir), paths, into, bar.update)
+        target, loaded = extra.overlay(current_build(out_dir), paths, out_dir, bar.update)
     report = json.loads((target / "report.json").read_text(encoding="utf-8"))
     added = sum(report["triples_per_graph"][g] for g in report["extra"].values())
     done = (f"loaded and checked in {report['extra_seconds']:.1f} s" if loaded
             else f"loaded and checked before (in {report['extra_seconds']:.1f} s), used as it is")
     click.echo(f"extra data: {added:,} statements from {len(paths)} file(s) {done}", err=True)
+    return target.parent
 
 
 def _run_canned(store: EmbeddedStore, name: str, args: dict[str, list[str]]):
@@ -172,8 +167,8 @@ def ask(name, params, fmt, extras, out_dir):
         if not sep:
             raise click.UsageError(f"parameters are key=value, not {param!r}")
         args.setdefault(key, []).append(value)
-    with _opened(out_dir, extras) as store:
-        _echo(results.render(_run_canned(store, name, args), fmt))
+    store = _opened(out_dir, extras)
+    _echo(results.render(_run_canned(store, name, args), fmt))
 
 
 @main.command()
@@ -185,10 +180,10 @@ def ask(name, params, fmt, extras, out_dir):
 def compare(a, b, dimension, extras, out_dir):
     """Compare two technologies dimension by dimension: whether the sources agree, then each value with its source."""
     args = {"a": [a], "b": [b], **({"dimension": [dimension]} if dimension else {})}
-    with _opened(out_dir, extras) as store:
-        solutions = _run_canned(store, "compare", args)
-        names = [v.value for v in solutions.variables]
-        plain = [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
+    store = _opened(out_dir, extras)
+    solutions = _run_canned(store, "compare", args)
+    names = [v.value for v in solutions.variables]
+    plain = [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
     blocks = []
     for dim in agreement.group(plain):
         rows = [[row["technologyLabel"], row["value"], row.get("rating", ""), row["verdict"],
@@ -206,10 +201,10 @@ def compare(a, b, dimension, extras, out_dir):
 @out_option
 def advise(needs, extras, out_dir):
     """Rank VMs, containers and their hybrids for your needs, with each reason and its source."""
-    with _opened(out_dir, extras) as store:
-        solutions = _run_canned(store, "advise", {"need": list(needs)})
-        names = [v.value for v in solutions.variables]
-        rows = [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
+    store = _opened(out_dir, extras)
+    solutions = _run_canned(store, "advise", {"need": list(needs)})
+    names = [v.value for v in solutions.variables]
+    rows = [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
     lines = []
     for rank, option in enumerate(advice.rank(rows), 1):
         examples = f", e.g. {', '.join(option.examples)}" if option.examples else ""

@@ -9,6 +9,7 @@ read the loaded statements back from that store, BATCH at a time, subject by sub
 half-loaded: the overlay is written under a staging name and becomes current only once every file is
 loaded and every check has passed; on any problem it is removed."""
 
+import contextlib
 import hashlib
 import json
 import re
@@ -133,19 +134,15 @@ def digest(paths: list[Path]) -> str:
     return hashed.hexdigest()[:10]
 
 
-def beside(out_dir: Path, paths: list[Path]) -> Path:
-    """The folder, beside the builds, that keeps the overlay of these files for `virtkg serve` (written
-    by `virtkg build --extra` or by the first `serve --extra`, reused while build and files are unchanged)."""
-    return out_dir / f".extra-{digest(paths)}"
-
-
 def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = _silent) -> tuple[Path, bool]:
-    """Write the build plus the extra files, checked, as a build folder under `out_dir` made current
-    there, and say whether it was written now: an overlay of the same build and files already there is
-    used as it is."""
+    """Write the build plus the extra files, checked, as a build folder made current in a folder of
+    `out_dir` kept for these files (`.extra-DIGEST`, where `virtkg build --extra` leaves it and `serve`
+    and the query commands find it), and say whether it was written now: an overlay of the same build
+    and files already there is used as it is."""
     report = json.loads((build / "report.json").read_text(encoding="utf-8"))
-    target = out_dir / f"{report['build_id']}+extra-{digest(paths)}"
-    if (out_dir / CURRENT).resolve() == target.resolve() and (target / "report.json").exists():
+    folder = out_dir / f".extra-{digest(paths)}"
+    target = folder / f"{report['build_id']}+extra"
+    if (folder / CURRENT).resolve() == target.resolve() and (target / "report.json").exists():
         return target, False
     names = [graph_name(p) for p in paths]
     if len(set(names)) < len(names):
@@ -160,23 +157,24 @@ def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = 
     if problems:
         raise InputError(*problems)
     base = ox.Store.read_only(str(build / "store"))
-    staging = out_dir / f".{target.name}.loading"
+    staging = folder / f".{target.name}.loading"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         _write(base, paths, staging, report, progress)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if nothing else was ever made current there
         raise
-    for old in out_dir.glob("*+extra-*"):
-        if old != staging:
-            shutil.rmtree(old, ignore_errors=True)
+    for old in folder.glob("*+extra"):  # the overlay of an earlier build
+        shutil.rmtree(old, ignore_errors=True)
     staging.rename(target)
     for name in (INFERENCES, "dumps"):
         if (build / name).exists():
             (target / name).symlink_to((build / name).resolve())
-    (out_dir / CURRENT).unlink(missing_ok=True)
-    (out_dir / CURRENT).symlink_to(target.name)
+    (folder / CURRENT).unlink(missing_ok=True)
+    (folder / CURRENT).symlink_to(target.name)
     return target, True
 
 
