@@ -6,7 +6,9 @@ It does what must not wait for a request thread:
 - answers repeated requests from a store of complete responses (the graph cannot change while a build
   is served), so cached answers are never queued behind slow queries;
 - counts and times every request, and adds the security headers to every response.
-Everything else is handed, with its body complete, to the Flask app on a bounded pool of threads.
+Everything else is handed, with its body complete, to the Flask app on a bounded pool of threads, but
+for the requests `at_once` proves cheap (a bounded SPARQL query: api.sparql.answerable_at_once), which
+the app answers on the event loop itself: for those, the hop to a thread and back was half the time.
 
 The store's key is everything the app's answer can depend on: method, path, query string, body,
 content type, Host, scheme, Accept and Accept-Encoding (so content negotiation and gzip stay exact)."""
@@ -77,10 +79,12 @@ class Limits:
 class Edge:
     """Wraps a WSGI app (`app`) as ASGI; `error_page(status, message, accept)` renders (status, headers,
     body) for the errors the edge gives itself, in the format the client accepts, as the app would;
-    `build_id()` names the build served now."""
+    `build_id()` names the build served now; `at_once(scope)` says which requests are proved cheap
+    enough for the app to answer on the event loop itself, without the hop to a request thread."""
 
-    def __init__(self, app, limits: Limits, error_page, build_id):
+    def __init__(self, app, limits: Limits, error_page, build_id, at_once=lambda scope: False):
         self.app = app
+        self.at_once = at_once
         self.build_id = build_id  # the build served now: stored answers of another are dropped
         self.limits = limits
         self.error_page = error_page
@@ -109,7 +113,10 @@ class Edge:
         if stored is not None:
             metrics.CACHE.labels("hit").inc()
             return await self._send(send, scope, self._replay(stored, headers), started)
-        answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._call_app, scope, body, key)
+        if self.at_once(scope):
+            answer = self._call_app(scope, body, key)
+        else:
+            answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._call_app, scope, body, key)
         await self._send(send, scope, answer, started)
 
     async def _lifespan(self, receive, send) -> None:

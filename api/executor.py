@@ -291,11 +291,16 @@ class QueryPool:
             raise PoolBusy
         return worker, min(timeout, EXPRESS_LIMIT)
 
-    def _cheap(self, job: Job) -> bool:
-        if not self._fast_work or self._fast_store is None or job.default_graphs or job.named_graphs:
+    def cheap(self, query: str) -> bool:
+        """Whether kg.bounded proves `query` (over the default dataset, nothing left to bind) cheap
+        enough to be evaluated here."""
+        if not self._fast_work or self._fast_store is None:
             return False
-        found = bounded.shape(with_values(job.query, dict(job.substitutions)))
+        found = bounded.shape(query)
         return found is not None and bounded.cheap(self._fast_store, found, self._fast_work)
+
+    def _cheap(self, job: Job) -> bool:
+        return not (job.default_graphs or job.named_graphs) and self.cheap(with_values(job.query, dict(job.substitutions)))
 
     def _known_slow(self, shape: str) -> bool:
         with self._slow_lock:
@@ -355,6 +360,10 @@ class RemoteRunner:
 
     def __init__(self, store):
         self.store = store
+
+    @staticmethod
+    def cheap(_query: str) -> bool:
+        return False  # the remote store does the work, and its time is not ours to prove
 
     def run(self, job: Job, timeout: float) -> Outcome:
         self.store.timeout = timeout

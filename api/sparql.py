@@ -1,6 +1,7 @@
 """/sparql: the SPARQL 1.1 Protocol for queries (read-only), the service description and the editor."""
 
 import re
+from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 from rdflib import Graph
@@ -116,6 +117,32 @@ def _say_cut(response: Response, cut: str, fmt, settings) -> None:
     if fmt.name == "json" and body.startswith(b"{"):
         field = b"rowLimit" if cut == "rows" else b"byteLimit"
         response.set_data(b'{"truncated":true,"%s":%d,' % (field, limit) + body[1:])
+
+
+# Longer queries go to a request thread whatever they are: even the proof's parse stays off the event loop.
+AT_ONCE_BYTES = 2048
+
+
+def answerable_at_once(svc):
+    """For the edge (api.edge.Edge's `at_once`): whether a request is a GET of /sparql with one query over
+    the default dataset that the fast path proves cheap. The app then answers it on the event loop: the
+    hop to a request thread costs more than such a query. Only the choice of thread rests on this
+    reading of the URL; the app reads the request itself."""
+    def at_once(scope) -> bool:
+        if scope["method"] != "GET" or scope["path"] != "/sparql":
+            return False
+        try:
+            params = parse_qs(scope["query_string"].decode("latin-1"), max_num_fields=8)
+        except ValueError:
+            return False
+        queries = params.get("query", [])
+        if len(queries) != 1 or len(queries[0]) > min(svc.settings.max_query_bytes, AT_ONCE_BYTES) or {"default-graph-uri", "named-graph-uri"} & set(params):
+            return False
+        try:
+            return svc.cheap(queries[0])
+        except Exception:  # noqa: BLE001 - never the edge's to answer: the app reads the request and says what is wrong
+            return False
+    return at_once
 
 
 def _example_queries() -> list[queryfile.QueryFile]:

@@ -120,3 +120,93 @@ def test_the_fast_path_answers_byte_for_byte_as_a_query_process(servers, accept)
         taken += bounded.shape(query) is not None
     assert taken and _fast_answers(fast.url) - before >= taken, "the bounded queries did take the fast path"
     assert _fast_answers(slow.url) == 0
+
+
+def test_the_edge_answers_what_is_proved_cheap_on_its_event_loop_and_the_rest_on_a_request_thread():
+    """The hop to a request thread costs more than a bounded query: the edge calls the app on its own
+    event loop for those, and hands everything else to its threads, as before."""
+    import asyncio
+    import threading
+    from api import edge
+    seen = []
+
+    def app(environ, start_response):
+        seen.append((environ["PATH_INFO"], threading.current_thread().name))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    served = edge.Edge(app, edge.Limits(max_headers=10, max_body=100, body_seconds=5, cache_bytes=0, threads=2),
+                       lambda *_: (500, [], b""), lambda: "build", at_once=lambda scope: scope["path"] == "/cheap")
+
+    async def get(path):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+        await served(_scope(path), receive, send)
+        return sent[0]["status"], threading.current_thread().name
+
+    async def both():
+        return [await get("/cheap"), await get("/other")]
+    (cheap, loop_thread), (other, _) = asyncio.run(both())
+    assert cheap == other == 200
+    assert seen[0] == ("/cheap", loop_thread)
+    assert seen[1][0] == "/other" and seen[1][1].startswith("virtkg-request")
+
+
+def _scope(path: str, method: str = "GET", query_string: bytes = b"") -> dict:
+    return {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "", "scheme": "http",
+            "query_string": query_string, "headers": [(b"host", b"127.0.0.1")], "server": ("127.0.0.1", 80),
+            "client": ("127.0.0.1", 5555), "http_version": "1.1", "asgi": {"version": "3.0"}}
+
+
+class _Service:
+    """What api.sparql.answerable_at_once reads of the service: the query size limit and the fast path's proof."""
+
+    class settings:
+        max_query_bytes = 100_000
+
+    def __init__(self):
+        self.asked = []
+
+    def cheap(self, query: str) -> bool:
+        self.asked.append(query)
+        return bounded.shape(query) is not None
+
+
+@pytest.mark.parametrize("method,path,params,expected", [
+    ("GET", "/sparql", [("query", BOUNDED[0])], True),
+    ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], False),
+    ("POST", "/sparql", [("query", BOUNDED[0])], False),
+    ("GET", "/api/search", [("query", BOUNDED[0])], False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("query", BOUNDED[0])], False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("default-graph-uri", "https://w3id.org/virtkg/graph/inferred")], False),
+    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], False),
+    ("GET", "/sparql", [], False),
+])
+def test_only_a_single_bounded_query_over_the_default_dataset_is_answered_at_once(method, path, params, expected):
+    import urllib.parse
+    from api import sparql
+    at_once = sparql.answerable_at_once(_Service())
+    assert at_once(_scope(path, method, urllib.parse.urlencode(params).encode())) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_reading_any_url_for_the_choice_of_thread_never_raises(raw):
+    from api import sparql
+    assert sparql.answerable_at_once(_Service())(_scope("/sparql", "GET", raw)) in (True, False)
+
+
+def test_a_proof_that_fails_sends_the_request_to_a_thread_instead_of_failing_it():
+    import urllib.parse
+    from api import sparql
+
+    class Failing(_Service):
+        def cheap(self, query):
+            raise ValueError("not an IRI")
+    query_string = urllib.parse.urlencode({"query": BOUNDED[0]}).encode()
+    assert sparql.answerable_at_once(Failing())(_scope("/sparql", "GET", query_string)) is False
