@@ -124,7 +124,8 @@ def group(rows: list[dict]) -> list[Dimension]:
     for d, technologies in by_dimension.items():
         standings = []
         for t, claims in technologies.items():
-            unique = list({c["claim"]: c for c in claims}.values())
+            # One order whichever store answered: engines order ties and collate text differently.
+            unique = sorted({c["claim"]: c for c in claims}.values(), key=lambda c: (c["document"], c["value"], c["claim"]))
             scaled = [c for c in unique if _scale(c)]
             standings.append(Standing(t, labels[t], _sides(scaled), unique))
         standings.sort(key=lambda s: s.label.lower())

@@ -80,3 +80,16 @@ def test_a_reason_said_of_a_product_counts_for_the_approach_it_implements():
     best = advice.rank(rows)[0]
     assert best.technology == R + "vm-isolated-containers" and best.examples == ["Kata Containers"]
     assert best.reasons[0].via == ["Kata Containers"]
+
+
+def test_the_summary_is_the_same_whatever_order_the_store_gives_the_rows():
+    """Regression: a concept page served from Virtuoso read "seconds / 1-5 seconds" where the embedded
+    store's read "1-5 seconds / seconds": a side's readings followed the rows' order, which engines set
+    differently for ties."""
+    import itertools
+    rows = [claim("ms-000", "containers", "000", "milliseconds", "s-002 s-003", unit="second"),
+            claim("s-002", "containers", "002", "seconds", "ms-000", unit="second"),
+            claim("s-003", "containers", "002", "1-5 seconds", "ms-000", unit="second"),
+            claim("fast", "containers", "001", "quick", rating="high")]
+    said = {agreement.group(list(order))[0].summary() for order in itertools.permutations(rows)}
+    assert said == {"startup time: containers in dispute: milliseconds (000) vs 1-5 seconds / seconds (002)"}
