@@ -48,6 +48,20 @@ def test_a_broken_inventory_is_refused_with_one_line_per_problem(build_dir, tmp_
     assert result.returncode != 0 and "Traceback" not in result.stderr
 
 
+def test_the_canned_search_reads_the_builds_graphs_whatever_is_loaded_beside_them(build_dir):
+    """Found at 10^6 triples: the search read every label of the merged graph (3 s). It reads the
+    build's own graphs through the graph index now, so an inventory neither slows it nor shows in it."""
+    def search(text, *extra):
+        out = virtkg("ask", "search", f"text={text}", "--format", "csv", *extra, "--out", str(build_dir)).stdout
+        return sorted(out.strip().splitlines()[1:])
+    ours = search("hypervisor")
+    assert len(ours) > 20 and ours == search("hypervisor", "--extra", str(INVENTORY))
+    assert search("billing", "--extra", str(INVENTORY)) == []
+    everything = virtkg("query", "SELECT ?s WHERE { ?s rdfs:label ?l FILTER CONTAINS(LCASE(STR(?l)), \"billing\") }",
+                        "--extra", str(INVENTORY), "--format", "csv", "--out", str(build_dir)).stdout
+    assert "billing" in everything.lower(), "the inventory's names are there for SPARQL"
+
+
 def test_a_server_with_the_inventory_answers_the_join(build_dir):
     server = Server(build_dir, "--extra", str(INVENTORY))
     try:
