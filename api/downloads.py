@@ -90,8 +90,8 @@ def _node(iri: str) -> ox.NamedNode:
 def void():
     """VoID (what the dataset holds and where to query it) and DCAT (how to get it), as RDF."""
     fmt = formats.choose(formats.TRIPLES, request.headers.get("Accept"), request.args.get("format"))
-    svc = read.service()
-    report, counts = svc.store.report, read.select("dataset-counts")[0]
+    report = read.service().store.report
+    counts = report["counts"]  # counted when the build was written: at 10^7 triples, 9.5 s on a request
     dataset = _node("https://w3id.org/virtkg/graph/")
     a = _node(PREFIXES["rdf"] + "type")
     integer = lambda n: ox.Literal(str(n), datatype=_node(PREFIXES["xsd"] + "integer"))  # noqa: E731
@@ -103,10 +103,10 @@ def void():
                (dataset, _node(VOID + "uriSpace"), ox.Literal("https://w3id.org/virtkg/")),
                (dataset, _node(VOID + "vocabulary"), _node(str(ONTOLOGY_IRI))),
                (dataset, _node(VOID + "triples"), integer(report["triples"])),
-               (dataset, _node(VOID + "classes"), integer(counts["classes"].value)),
-               (dataset, _node(VOID + "properties"), integer(counts["properties"].value)),
-               (dataset, _node(VOID + "distinctSubjects"), integer(counts["subjects"].value)),
-               (dataset, _node(VOID + "distinctObjects"), integer(counts["objects"].value))]
+               (dataset, _node(VOID + "classes"), integer(counts["classes"])),
+               (dataset, _node(VOID + "properties"), integer(counts["properties"])),
+               (dataset, _node(VOID + "distinctSubjects"), integer(counts["subjects"])),
+               (dataset, _node(VOID + "distinctObjects"), integer(counts["objects"]))]
     triples += [(dataset, _node(VOID + "exampleResource"), _node("https://w3id.org/virtkg/" + e)) for e in EXAMPLES]
     for graph, count in report["triples_per_graph"].items():
         if graph.startswith("https://"):

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.serving import oxigraph_server, rss_mb, settle, virtkg_server, virtuoso  # noqa: E402
 from kg.sparql_syntax import analyse  # noqa: E402
 from bench.synthetic import quads as synthetic_quads  # noqa: E402
-from kg import queryfile  # noqa: E402
+from kg import counts, queryfile  # noqa: E402
 
 ACCEPT = {"DESCRIBE": "application/n-triples"}
 RESULTS_ACCEPT = "application/sparql-results+json"
@@ -79,9 +79,9 @@ def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path, ox.St
         merged = "".join(line.rsplit(" <", 1)[0] + " .\n" for line in lines if line.strip())
     disk.bulk_load(merged.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     disk.flush()
-    del disk
     report = json.loads((base / "current" / "report.json").read_text())
-    report["build_id"] = f"grown-{size}"
+    report.update(build_id=f"grown-{size}", counts=counts.count(disk))
+    del disk
     (build / "m" / "report.json").write_text(json.dumps(report))
     shutil.copy(base / "current" / "inferences.json", build / "m" / "inferences.json")
     (build / "current").symlink_to("m")

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
-from kg import checks, provenance, reason
+from kg import checks, counts, provenance, reason
 from kg.errors import ValidationError
 from kg.load import load_sources
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PREFIXES, PROVENANCE_GRAPH, VKG, VKGRAPH
@@ -169,7 +169,9 @@ def build(out_dir: Path, facts_dir: Path | None = None, progress: Progress = _qu
     try:
         timer = Timer(progress, dict(checked.steps))
         timer.run("write", lambda: _write(checked, tmp), lambda _: str(out_dir / build_id))
-        report = _report(build_id, checked.store, timer.steps)
+        counted = timer.run("count", lambda: counts.count(ox.Store.read_only(str(tmp / "store"))),
+                            lambda c: f"{c['subjects']} subjects, {len(c['members'])} classes with members")
+        report = _report(build_id, checked.store, timer.steps) | {"counts": counted}
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         final = out_dir / build_id
         os.rename(tmp, final)

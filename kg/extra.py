@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg import checks
+from kg import checks, counts
 from kg.errors import InputError
 from kg.namespaces import ONTOLOGY_IRI, VKG, VKGRAPH
 from kg.store import CURRENT, INFERENCES, named_quads, with_default_graph
@@ -204,6 +204,7 @@ def _write(base: ox.Store, paths: list[Path], folder: Path, report: dict, progre
     report.update(build_id=folder.name.removeprefix(".").removesuffix(".loading"), quads=report["quads"] + added,
                   triples_per_graph=dict(sorted(per_graph.items())),
                   triples=sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
-                  extra={str(p): graph_name(p).value for p in paths}, extra_seconds=round(time.monotonic() - started, 2))
+                  extra={str(p): graph_name(p).value for p in paths}, counts=counts.count(store),
+                  extra_seconds=round(time.monotonic() - started, 2))
     del store
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

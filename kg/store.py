@@ -86,6 +86,8 @@ class EmbeddedStore:
     def open(cls, out_dir: Path) -> "EmbeddedStore":
         build = current_build(out_dir)
         report = json.loads((build / "report.json").read_text(encoding="utf-8"))
+        if "counts" not in report:  # what pages and VoID read, written by every build since kg.counts
+            raise NoBuildError(f"the build in {build} was made by an older virtkg: run `virtkg build` again")
         inferences = build / INFERENCES
         by_rule = json.loads(inferences.read_text(encoding="utf-8")) if inferences.exists() else {}
         inferred_by = {tuple(t): rule for rule, triples in by_rule.items() for t in triples}

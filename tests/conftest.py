@@ -105,22 +105,26 @@ def server(build_dir):
     running.stop()
 
 
-def write_build(out: Path, quads: list) -> Path:
-    """A build folder holding just `quads`, in the layout `virtkg build` writes, for serving test data."""
+def write_build(out: Path, quads: list, report: dict | None = None, build_id: str = "test-build") -> Path:
+    """A build folder holding just `quads`, in the layout `virtkg build` writes, for serving test data;
+    its report is `report` (by default, the quads per graph) with the build's own counts."""
     import json
     import pyoxigraph as ox
+    from kg import counts
     from kg.store import with_default_graph
     build = out / "test-build"
     build.mkdir()
     store = ox.Store(str(build / "store"))
     store.extend(with_default_graph(quads))
     store.flush()
+    counted = counts.count(store)
     del store
     per_graph = {}
     for q in quads:
         name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "default"
         per_graph[name] = per_graph.get(name, 0) + 1
-    (build / "report.json").write_text(json.dumps({"build_id": "test-build", "triples_per_graph": per_graph}))
+    (build / "report.json").write_text(json.dumps({**(report or {"triples_per_graph": per_graph}),
+                                                   "build_id": build_id, "counts": counted}))
     (out / "current").symlink_to("test-build")
     return out
 

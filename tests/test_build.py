@@ -33,9 +33,20 @@ def test_report_counts_every_part_of_the_build(build_dir):
     assert report["inferred_triples"] > 0
     assert report["quads"] == sum(report["triples_per_graph"].values())
     assert report["triples"] < report["quads"], "a triple stated in several graphs is counted once"
-    assert set(report["seconds_per_step"]) == {"parse", "shacl", "rules", "quality", "reason", "write"}
+    assert set(report["seconds_per_step"]) == {"parse", "shacl", "rules", "quality", "reason", "write", "count"}
     graphs = report["triples_per_graph"]
     assert "https://w3id.org/virtkg/ontology" in graphs and "https://w3id.org/virtkg/graph/inferred" in graphs
+
+
+def test_the_report_holds_the_counts_pages_and_void_read_so_no_request_counts_the_graph(build_dir):
+    import pyoxigraph as ox
+    report = json.loads((build_dir / "current" / "report.json").read_text())
+    merged = list(ox.Store.read_only(str(build_dir / "current" / "store")).quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    counts = report["counts"]
+    assert counts["subjects"] == len({q.subject for q in merged}) and counts["objects"] == len({q.object for q in merged})
+    assert counts["properties"] == len({q.predicate for q in merged})
+    assert counts["members"]["https://w3id.org/virtkg/ontology/Type1Hypervisor"] >= 3
+    assert all(n > 0 for n in counts["members"].values())
 
 
 def test_build_writes_store_and_dumps(build_dir):

@@ -3,11 +3,13 @@
 import csv
 import io
 import json
+import shutil
 
 import pytest
 import rdflib
 
 from conftest import virtkg
+from kg.store import current_build
 
 TYPE1 = "SELECT ?p WHERE { ?p a <https://w3id.org/virtkg/ontology/Type1Hypervisor> } ORDER BY ?p"
 
@@ -75,6 +77,19 @@ def test_missing_build_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"virtkg: no build in {tmp_path / 'nothing'} (looked for current there): run `virtkg build`, "
         "or point --out or VIRTKG_BUILD_DIR at the folder a build went to"]
+
+
+def test_a_build_made_before_the_report_kept_its_counts_is_one_line_asking_for_a_new_one(build_dir, tmp_path):
+    old = tmp_path / "builds" / current_build(build_dir).name
+    shutil.copytree(current_build(build_dir), old, symlinks=True)
+    report = json.loads((old / "report.json").read_text())
+    del report["counts"]
+    (old / "report.json").write_text(json.dumps(report))
+    (old.parent / "current").symlink_to(old.name)
+    result = virtkg("stats", "--out", str(old.parent), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"virtkg: the build in {old} was made by an older virtkg: run `virtkg build` again"]
 
 
 def test_comparing_a_technology_with_itself_is_refused(build_dir):

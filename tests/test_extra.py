@@ -2,6 +2,7 @@
 shapes (a bad file is one clear line per problem, nothing half-loaded), joined with our facts by one
 query, on the command line and in a running server."""
 
+import json
 import re
 
 import pytest
@@ -69,6 +70,10 @@ def test_a_server_with_the_inventory_answers_the_join(build_dir):
         assert {r["workloadLabel"] for r in rows} == {"CI runner", "billing system"}
         page = requests.get(server.url + "/graph/extra/inventory", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "CI runner" in page.text
+        void = requests.get(server.url + "/.well-known/void", headers={"Accept": "application/n-triples"}).text
+        subjects = int(re.search(r'void#distinctSubjects> "(\d+)"', void).group(1))
+        alone = json.loads((current_build(build_dir) / "report.json").read_text())["counts"]["subjects"]
+        assert subjects > alone, "the overlay's counts are its own, not the build's it was made from"
     finally:
         server.stop()
 

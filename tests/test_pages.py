@@ -54,7 +54,7 @@ def test_class_counts_are_the_distinct_members_that_are_not_classes_themselves(s
     plainly = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
         SELECT ?class (COUNT(DISTINCT ?member) AS ?members)
         WHERE { ?member a ?class . ?class a owl:Class . FILTER NOT EXISTS { ?member a owl:Class } } GROUP BY ?class"""
-    counted = queryfile.read(ROOT / "api" / "pages" / "queries" / "class-counts.rq").text
+    counted = queryfile.read(ROOT / "kg" / "reports" / "class-counts.rq").text
     expected = {r["class"].value: int(r["members"].value) for r in store.query(plainly)}
     got = {r["class"].value: int(r["members"].value) for r in store.query(counted)}
     assert {c: n for c, n in got.items() if n} == expected
@@ -251,9 +251,8 @@ def hostile_server(tmp_path_factory, store):
              ox.Quad(evil, p(str(RDF), "type"), ox.NamedNode(BASE + "ontology/Hypervisor"), graph),
              ox.Quad(evil, ox.NamedNode(BASE + "ontology/manages"), ox.NamedNode(BASE + "resource/virtual-machines"), graph)]
     out = write_build(tmp_path_factory.mktemp("hostile"), [*(q for q in store.store.quads_for_pattern(None, None, None, None)
-                                                              if not isinstance(q.graph_name, ox.DefaultGraph)), *extra])
-    report = out / "test-build" / "report.json"
-    report.write_text(json.dumps({**store.report, "build_id": "hostile"}))
+                                                              if not isinstance(q.graph_name, ox.DefaultGraph)), *extra],
+                      store.report, "hostile")
     running = Server(out)
     yield running
     running.stop()
@@ -285,8 +284,8 @@ def inventory_server(tmp_path_factory, store):
         ox.Quad(ox.NamedNode(f"{BASE}resource/inventory/host-{n}"), ox.NamedNode(str(RDF.type)), hypervisor, graph),
         ox.Quad(ox.NamedNode(f"{BASE}resource/inventory/host-{n}"), label, ox.Literal(f"KVM host {n}"), graph))]
     out = write_build(tmp_path_factory.mktemp("inventory"), [*(q for q in store.store.quads_for_pattern(None, None, None, None)
-                                                               if not isinstance(q.graph_name, ox.DefaultGraph)), *extra])
-    (out / "test-build" / "report.json").write_text(json.dumps({**store.report, "build_id": "inventory"}))
+                                                               if not isinstance(q.graph_name, ox.DefaultGraph)), *extra],
+                      store.report, "inventory")
     running = Server(out)
     yield running
     running.stop()

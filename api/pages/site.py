@@ -102,9 +102,9 @@ class Site:
                                                                     row["definition"].value if "definition" in row else ""))
             if "parent" in row and row["parent"].value not in info.parents:
                 info.parents.append(row["parent"].value)
-        for row in read.select("class-counts"):
-            if row["class"].value in classes:
-                classes[row["class"].value].members = int(row["members"].value)
+        for iri, members in read.service().store.report["counts"]["members"].items():
+            if iri in classes:
+                classes[iri].members = members
         for info in classes.values():
             info.parents = [p for p in info.parents if p in classes]
             for parent in info.parents:
