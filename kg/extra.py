@@ -12,6 +12,7 @@ loaded and every check has passed; on any problem it is removed."""
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -24,9 +25,10 @@ from rdflib import Graph
 from kg import checks, counts
 from kg.errors import InputError
 from kg.namespaces import ONTOLOGY_IRI, VKG, VKGRAPH
-from kg.store import CURRENT, INFERENCES, named_quads, with_default_graph
+from kg.store import CURRENT, INFERENCES, named_quads, unheld, with_default_graph
 
 BATCH = 50_000  # statements parsed and written at a time, and about as many checked at a time
+KEEP_OVERLAYS = 3  # sets of extra files whose overlays stay beside the builds
 Progress = Callable[[int], None]  # told how many more bytes of a file were read
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -143,6 +145,7 @@ def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = 
     folder = out_dir / f".extra-{digest(paths)}"
     target = folder / f"{report['build_id']}+extra"
     if (folder / CURRENT).resolve() == target.resolve() and (target / "report.json").exists():
+        os.utime(folder)  # used now: pruning keeps the overlays used last
         return target, False
     names = [graph_name(p) for p in paths]
     if len(set(names)) < len(names):
@@ -167,15 +170,28 @@ def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = 
         with contextlib.suppress(OSError):
             folder.rmdir()  # only if nothing else was ever made current there
         raise
-    for old in folder.glob("*+extra"):  # the overlay of an earlier build
-        shutil.rmtree(old, ignore_errors=True)
     staging.rename(target)
     for name in (INFERENCES, "dumps"):
         if (build / name).exists():
             (target / name).symlink_to((build / name).resolve())
     (folder / CURRENT).unlink(missing_ok=True)
     (folder / CURRENT).symlink_to(target.name)
+    _prune(out_dir, target)
     return target, True
+
+
+def _prune(out_dir: Path, keep: Path) -> None:
+    """Delete the overlays of earlier builds and of all but the KEEP_OVERLAYS file sets used last (each
+    is a copy of the graph and its files: an inventory edited ten times would otherwise be ten
+    copies), never one a running server holds."""
+    sets = sorted(out_dir.glob(".extra-*"), key=lambda f: f.stat().st_mtime)
+    stale = set(sets[:-KEEP_OVERLAYS]) - {keep.parent}
+    for overlay in out_dir.glob(".extra-*/*+extra"):
+        if overlay != keep and (overlay.parent in stale or overlay.parent == keep.parent) and unheld(overlay):
+            shutil.rmtree(overlay, ignore_errors=True)
+    for folder in stale:
+        if not any(folder.glob("*+extra")):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _write(base: ox.Store, paths: list[Path], folder: Path, report: dict, progress: Progress) -> None:

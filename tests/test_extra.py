@@ -133,3 +133,21 @@ def test_naming_an_overlay_reads_a_large_file_a_little_at_a_time(tmp_path):
     tracemalloc.stop()
     assert peak < 4 << 20, f"{peak:,} bytes held to hash a {big.stat().st_size:,}-byte file"
     assert name == hashlib.sha256(b"big.nt\0" + big.read_bytes()).hexdigest()[:10], "the same names as before"
+
+
+def test_overlays_of_files_no_longer_used_are_removed_unless_a_server_holds_one(build_dir, tmp_path):
+    """Each overlay is a copy of the graph and its files: an inventory edited again and again would fill
+    the disk. The file sets used last stay, and so does any a running server holds."""
+    from kg.store import hold
+    out, made = tmp_path / "overlays", []
+    for n in range(extra.KEEP_OVERLAYS + 2):
+        edited = tmp_path / f"edit-{n}" / "inventory.ttl"
+        edited.parent.mkdir()
+        edited.write_text(INVENTORY.read_text(encoding="utf-8") + f"\n# edit {n}\n", encoding="utf-8")
+        made.append(extra.overlay(current_build(build_dir), [edited], out)[0])
+        if n == 0:
+            held = hold(made[0])  # a server still serving the first edit
+    kept = sorted(out.glob(".extra-*/*+extra"))
+    assert kept == sorted([made[0], *made[-extra.KEEP_OVERLAYS:]])
+    assert not made[1].parent.exists()
+    held.close()
