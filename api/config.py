@@ -44,7 +44,7 @@ class Settings:
             "max_query_depth": _env("VIRTKG_MAX_QUERY_DEPTH", MAX_DEPTH, int),
             "query_memory_mb": _env("VIRTKG_QUERY_MEMORY_MB", 1024, int),
             "query_workers": _env("VIRTKG_QUERY_WORKERS", 2, int),
-            "in_memory_quads": _env("VIRTKG_IN_MEMORY_QUADS", 0, int),
+            "in_memory_quads": _env("VIRTKG_IN_MEMORY_QUADS", 100_000, int),
             "fast_work": _env("VIRTKG_FAST_WORK", 1000, int),
             "max_connections": _env("VIRTKG_MAX_CONNECTIONS", 512, int),
             "request_threads": _env("VIRTKG_REQUEST_THREADS", 8, int),
