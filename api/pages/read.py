@@ -49,21 +49,26 @@ def service():
     return current_app.extensions["virtkg"]
 
 
-def select(name: str, limit: int = PAGE_ROWS, offset: int = 0, **bindings: str | ox.NamedNode) -> list[dict[str, Term]]:
+def select(name: str, limit: int = PAGE_ROWS, offset: int = 0, plain: bool = False,
+           **bindings: str | ox.NamedNode) -> list[dict[str, Term]] | list[dict[str, str]]:
     """Rows `offset` to `offset + limit` of page query `name`, with each keyword bound to an IRI (our
-    values, never a user's text)."""
+    values, never a user's text); `plain` as in `rows`."""
     return rows(text(name), {k: v if isinstance(v, ox.NamedNode) else ox.NamedNode(v) for k, v in bindings.items()},
-                f"page:{name}", limit, offset)
+                f"page:{name}", limit, offset, plain)
 
 
-def rows(query: str, substitutions: dict, shape: str, limit: int = PAGE_ROWS, offset: int = 0) -> list[dict[str, Term]]:
+def rows(query: str, substitutions: dict, shape: str, limit: int = PAGE_ROWS, offset: int = 0,
+         plain: bool = False) -> list[dict[str, Term]] | list[dict[str, str]]:
     """The rows of a SELECT query run by a query process, its variables bound by `substitutions`; the
-    process stops the engine once it has the rows asked for."""
+    process stops the engine once it has the rows asked for. With `plain`, each value is its text alone,
+    for readers of claims, which need no more and read thousands of cells."""
     svc = service()
     job = Job(query, "json", limit, PAGE_BYTES, offset=offset,
               substitutions=tuple(sorted(substitutions.items())), shape=shape)
     outcome = svc.answer(job, svc.settings.query_timeout)
     data = json.loads(outcome.body)
+    if plain:
+        return [{var: t["value"] for var, t in row.items()} for row in data["results"]["bindings"]]
     make = tuple.__new__  # Term's own constructor costs a call per cell; pages read thousands of cells
     return [{var: make(Term, (t["value"], "literal" if t["type"] == "typed-literal" else t["type"],
                              t.get("datatype"), t.get("xml:lang")))

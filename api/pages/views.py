@@ -170,15 +170,15 @@ def _facts(graph: str) -> list[dict]:
 
 def _claims(iri: str) -> dict:
     """Its claims by dimension (claims.rq: compare.rq's columns, for one technology)."""
-    return _by_dimension(read.select("claims", technology=iri))
+    return _by_dimension(read.select("claims", plain=True, technology=iri))
 
 
-def _by_dimension(rows) -> dict:
+def _by_dimension(rows: list[dict[str, str]]) -> dict:
     """Claims grouped by dimension, each dimension summarised (agreement or the sides of a dispute) and
     charted; every claim marked with its side."""
     site = sites.current()
     dimensions = {}
-    for dim in agreement.group([{k: v.value for k, v in row.items()} for row in rows]):
+    for dim in agreement.group(rows):
         claims = [{
             "technology": row["technologyLabel"], "technology_iri": row["technology"], "value": row["value"],
             "rating": row.get("rating"), "verdict": row["verdict"], "min": row.get("min"), "max": row.get("max"),
@@ -257,7 +257,7 @@ def compare():
     query = svc.queries["compare"]
     chosen = {k: request.args.getlist(k) for k in ("a", "b") if request.args.get(k)}
     bound = canned.bind(query, chosen, svc.lookup)
-    rows = read.rows(bound.text, bound.substitutions, "page:compare")
+    rows = read.rows(bound.text, bound.substitutions, "page:compare", plain=True)
     a, b = (bound.substitutions[k].value for k in ("a", "b"))
     dimensions = _by_dimension(rows)
     technologies = svc.lookup.members("resource", TECHNOLOGY)
@@ -273,8 +273,7 @@ def advise():
     ranking, chosen = [], []
     if needs:
         bound = canned.bind(svc.queries["advise"], {"need": needs}, svc.lookup)
-        rows = read.rows(bound.text, bound.substitutions, "page:advise")
-        ranking = advice.rank([{k: v.value for k, v in r.items()} for r in rows])
+        ranking = advice.rank(read.rows(bound.text, bound.substitutions, "page:advise", plain=True))
         chosen = bound.values.get("need", [])
     chosen_iris = {m.iri for m in factors if curie(m.iri) in chosen}
     return _html("pages/advise.html", None, _api_forms("advise", need=chosen) if chosen else [], site=site, factors=factors, chosen=chosen_iris, ranking=ranking,
