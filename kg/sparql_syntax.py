@@ -95,6 +95,21 @@ def analyse(text: str, max_depth: int = MAX_DEPTH, known: Mapping[str, str] = PR
     """The query's form and depth; raises ReadOnlyError for an update, RefusedQuery for a SERVICE call
     or a nesting deeper than `max_depth`, QuerySyntaxError for anything the grammar rejects and for a
     prefix neither the query nor `known` (the prefixes the engine is given for every query) declares."""
+    if known is PREFIXES and len(text) <= REMEMBERED_TEXT:
+        return _remembered(text, max_depth)
+    return _analyse(text, max_depth, known)
+
+
+REMEMBERED_TEXT = 2048  # characters: the short queries sent again and again, where parsing is a tenth of the cost
+
+
+@lru_cache(maxsize=4096)
+def _remembered(text: str, max_depth: int) -> Analysis:
+    """analyse() of a short query with the usual prefixes, parsed once (a refusal is not remembered)."""
+    return _analyse(text, max_depth, PREFIXES)
+
+
+def _analyse(text: str, max_depth: int, known: Mapping[str, str]) -> Analysis:
     source = text.encode("utf-8")
     root = syntax_parser().parse(source).root_node
     top = {child.type for child in root.children}
