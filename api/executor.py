@@ -233,8 +233,10 @@ class QueryPool:
         self._context = multiprocessing.get_context("spawn")  # safe in threaded and forked servers
         self._store_path = store_path
         self._memory_bytes = memory_bytes
-        # made once here, read by every query process this pool starts (see _open)
-        self._snapshot = ox.serialize(ox.Store.read_only(store_path), format=ox.RdfFormat.N_QUADS) if in_memory else None
+        self._snapshot = None  # made once here and read by every query process this pool starts (see _open)
+        if in_memory:  # from the store this process already has open, if it has one
+            disk = ox.Store.read_only(store_path) if fast_store is None else fast_store
+            self._snapshot = ox.serialize(disk, format=ox.RdfFormat.N_QUADS)
         # the fast path reads a copy made as the query processes' are, so it answers in their order too
         self._fast_store = _open(store_path, self._snapshot) if in_memory and fast_store is not None else fast_store
         self._fast_work = fast_work
