@@ -7,8 +7,9 @@ It does what must not wait for a request thread:
   is served), so cached answers are never queued behind slow queries;
 - counts and times every request, and adds the security headers to every response.
 Everything else is handed, with its body complete, to the Flask app on a bounded pool of threads, but
-for the requests `at_once` proves cheap (a bounded SPARQL query: api.sparql.answerable_at_once), which
-the app answers on the event loop itself: for those, the hop to a thread and back was half the time.
+for the requests `at_once` answers itself on the event loop, as the app would (a SPARQL query proved
+cheap: api.sparql.answer_at_once): for those, the hop to a thread and the app's own work cost more
+than the query.
 
 The store's key is everything the app's answer can depend on: method, path, query string, body,
 content type, Host, scheme, Accept and Accept-Encoding (so content negotiation and gzip stay exact)."""
@@ -79,10 +80,10 @@ class Limits:
 class Edge:
     """Wraps a WSGI app (`app`) as ASGI; `error_page(status, message, accept)` renders (status, headers,
     body) for the errors the edge gives itself, in the format the client accepts, as the app would;
-    `build_id()` names the build served now; `at_once(scope)` says which requests are proved cheap
-    enough for the app to answer on the event loop itself, without the hop to a request thread."""
+    `build_id()` names the build served now; `at_once(scope, headers)` gives the app's answer to a
+    request it proves cheap, made on the event loop without the app, or None for the app to answer."""
 
-    def __init__(self, app, limits: Limits, error_page, build_id, at_once=lambda scope: False):
+    def __init__(self, app, limits: Limits, error_page, build_id, at_once=lambda scope, headers: None):
         self.app = app
         self.at_once = at_once
         self.build_id = build_id  # the build served now: stored answers of another are dropped
@@ -113,11 +114,18 @@ class Edge:
         if stored is not None:
             metrics.CACHE.labels("hit").inc()
             return await self._send(send, scope, self._replay(stored, headers), started)
-        if self.at_once(scope):
-            answer = self._call_app(scope, body, key)
-        else:
+        answer = self._at_once(scope, headers, key)
+        if answer is None:
             answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._call_app, scope, body, key)
         await self._send(send, scope, answer, started)
+
+    def _at_once(self, scope, headers: dict, key) -> Answer | None:
+        try:
+            answer = self.at_once(scope, headers)
+        except Exception:  # noqa: BLE001 - never the edge's to fail: the app answers the request instead
+            logging.getLogger(__name__).exception("answering at once failed; the app answers instead")
+            return None
+        return None if answer is None else self._keep(answer, key, True)
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -193,17 +201,20 @@ class Edge:
         except Exception:  # noqa: BLE001 - the app answers its own errors; this is the last line of defence
             logging.getLogger(__name__).exception("the app failed outside its error handlers")
             return Answer(*self.error_page(500, "internal error; the server log has the details", None))
-        status, headers = captured["status"], captured["headers"]
-        endpoint = environ.get(ENDPOINT, "unmatched")
-        if key is None or not environ.get(STORABLE) or status != 200:
-            return Answer(status, headers, data, endpoint)
-        etag = next((unquote_etag(v)[0] for k, v in headers if k.lower() == "etag"), None)
+        answer = Answer(captured["status"], captured["headers"], data, environ.get(ENDPOINT, "unmatched"))
+        return self._keep(answer, key, environ.get(STORABLE, False))
+
+    def _keep(self, answer: Answer, key, storable: bool) -> Answer:
+        """Store a storable 200 answer for replay, and say it was a miss."""
+        if key is None or not storable or answer.status != 200:
+            return answer
+        etag = next((unquote_etag(v)[0] for k, v in answer.headers if k.lower() == "etag"), None)
         metrics.CACHE.labels("miss").inc()
-        stored = Answer(status, headers + [HIT], data, endpoint, etag)
+        stored = Answer(answer.status, answer.headers + [HIT], answer.body, answer.endpoint, etag)
         if stored.size <= self._lru.maxsize:
             with self._lock:
                 self._lru[key] = stored
-        return Answer(status, headers + [MISS], data, endpoint)
+        return Answer(answer.status, answer.headers + [MISS], answer.body, answer.endpoint)
 
     @staticmethod
     def _replay(stored: Answer, headers: dict) -> Answer:

@@ -1,7 +1,9 @@
 """Every HTTP error, in one shape: a status and one line, as JSON or HTML as the client accepts."""
 
 from flask import Response, jsonify, render_template, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from kg.errors import VirtkgError
 from kg.sparql_syntax import ReadOnlyError
@@ -21,9 +23,11 @@ class ApiError(Exception):
         self.details = details or {}  # more for the client than the one line (a 404's nearest names)
 
 
-def wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"], default="application/json")
-    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+def wants_html(accept: str | None = None) -> bool:
+    """Whether an Accept header (by default, the request's) prefers HTML to JSON."""
+    offered = request.accept_mimetypes if accept is None else parse_accept_header(accept, MIMEAccept)
+    best = offered.best_match(["application/json", "text/html"], default="application/json")
+    return best == "text/html" and offered["text/html"] > offered["application/json"]
 
 
 def respond(status: int, message: str, headers: dict | None = None, details: dict | None = None) -> Response:

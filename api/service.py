@@ -94,9 +94,9 @@ class Service:
         old, self.generation = self.generation, Generation.open(self.settings.build_dir, self.settings)
         threading.Timer(self.settings.query_timeout + 5, old.close).start()
 
-    def cheap(self, query: str) -> bool:
-        """Whether `query` is one the fast path answers in this process (api.executor.QueryPool.cheap)."""
-        return self.generation.pool.cheap(query)
+    def answer_here(self, job: Job) -> Outcome | None:
+        """`job` answered in this process if the fast path proves it cheap, else None; a query error raises."""
+        return self.generation.pool.run_here(job)
 
     def answer(self, job: Job, timeout: float) -> Outcome:
         """From a worker, within `timeout` (repeated requests are answered at the edge, api.edge)."""

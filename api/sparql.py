@@ -90,6 +90,11 @@ def _cacheable(response: Response, etag: str) -> Response:
     return edge.storable(request, response, etag, service().settings.max_age)
 
 
+def _job(query: str, analysis, fmt, settings, base_iri: str, default_graphs=(), named_graphs=()) -> Job:
+    return Job(query, formats.job_name(fmt), settings.row_limit, settings.max_response_bytes,
+               tuple(default_graphs), tuple(named_graphs), base_iri=base_iri, shape=analysis.shape)
+
+
 def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
     svc = service()
     settings = svc.settings
@@ -99,49 +104,66 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     etag = f"{svc.build_id}-{fmt.name}"
     if request.method == "GET" and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
-    job = Job(query, formats.job_name(fmt), settings.row_limit, settings.max_response_bytes,
-              tuple(default_graphs), tuple(named_graphs), base_iri=request.base_url, shape=analysis.shape)
-    outcome = svc.answer(job, _timeout(settings))
-    response = Response(outcome.body, content_type=fmt.content_type)
-    if outcome.truncated:
-        _say_cut(response, outcome.cut, fmt, settings)
-    return _cacheable(response, etag)
+    job = _job(query, analysis, fmt, settings, request.base_url, default_graphs, named_graphs)
+    body, cut = _said_cut(svc.answer(job, _timeout(settings)), fmt, settings)
+    return _cacheable(Response(body, content_type=fmt.content_type, headers=cut), etag)
 
 
-def _say_cut(response: Response, cut: str, fmt, settings) -> None:
-    """An answer cut at the row cap or the byte budget says which, in headers and, in JSON, in the body."""
-    name, limit = ("Row-Limit", settings.row_limit) if cut == "rows" else ("Byte-Limit", settings.max_response_bytes)
-    response.headers["X-Virtkg-Truncated"] = "true"
-    response.headers[f"X-Virtkg-{name}"] = str(limit)
-    body = response.get_data()
+def _said_cut(outcome, fmt, settings) -> tuple[bytes, list[tuple[str, str]]]:
+    """An answer's body and the headers that say where it was cut, if it was: at the row cap or the
+    byte budget, in headers and, in JSON, in the body too."""
+    if not outcome.truncated:
+        return outcome.body, []
+    name, limit = ("Row-Limit", settings.row_limit) if outcome.cut == "rows" else ("Byte-Limit", settings.max_response_bytes)
+    body = outcome.body
     if fmt.name == "json" and body.startswith(b"{"):
-        field = b"rowLimit" if cut == "rows" else b"byteLimit"
-        response.set_data(b'{"truncated":true,"%s":%d,' % (field, limit) + body[1:])
+        field = b"rowLimit" if outcome.cut == "rows" else b"byteLimit"
+        body = b'{"truncated":true,"%s":%d,' % (field, limit) + body[1:]
+    return body, [("X-Virtkg-Truncated", "true"), (f"X-Virtkg-{name}", str(limit))]
 
 
-# Longer queries go to a request thread whatever they are: even the proof's parse stays off the event loop.
+# Longer queries go to the app whatever they are: even the proof's parse stays off the event loop.
 AT_ONCE_BYTES = 2048
+AT_ONCE_PARAMS = {"query", "format"}
+CORS = ("Access-Control-Allow-Origin", "*")  # what flask_cors adds to every /sparql answer (api.create_app)
 
 
-def answerable_at_once(svc):
-    """For the edge (api.edge.Edge's `at_once`): whether a request is a GET of /sparql with one query over
-    the default dataset that the fast path proves cheap. The app then answers it on the event loop: the
-    hop to a request thread costs more than such a query. Only the choice of thread rests on this
-    reading of the URL; the app reads the request itself."""
-    def at_once(scope) -> bool:
-        if scope["method"] != "GET" or scope["path"] != "/sparql":
-            return False
+def answer_at_once(svc, compress_min_size: int):
+    """For the edge (api.edge.Edge's `at_once`): the answer to a GET of /sparql with one query over the
+    default dataset that the fast path proves cheap, made here on the event loop without the Flask app,
+    whose routing, request and response objects and after-request hooks cost more than such a query
+    (bench/sparql.py). It is the app's answer, headers and all (tests/test_fast_path.py compares the
+    two); anything this does not answer as the app would gets None, and the app answers it: other
+    parameters, a conditional request, a browser asking for the editor, an answer the app would
+    compress (at least `compress_min_size` bytes, to a client that names an encoding), and every error."""
+    def at_once(scope, headers: dict[str, str]):
+        if scope["method"] != "GET" or scope["path"] != "/sparql" or "if-none-match" in headers:
+            return None
         try:
-            params = parse_qs(scope["query_string"].decode("latin-1"), max_num_fields=8)
-        except ValueError:
-            return False
-        queries = params.get("query", [])
-        if len(queries) != 1 or len(queries[0]) > min(svc.settings.max_query_bytes, AT_ONCE_BYTES) or {"default-graph-uri", "named-graph-uri"} & set(params):
-            return False
+            params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True, strict_parsing=True,
+                              errors="strict", max_num_fields=len(AT_ONCE_PARAMS))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not params.keys() <= AT_ONCE_PARAMS or any(len(v) != 1 or not v[0] for v in params.values()):
+            return None
+        query, requested = params.get("query", [""])[0], params.get("format", [None])[0]
+        accept = headers.get("accept", "")
+        if not query or len(query) > min(svc.settings.max_query_bytes, AT_ONCE_BYTES) or (requested is None and wants_html(accept)):
+            return None
         try:
-            return svc.cheap(queries[0])
-        except Exception:  # noqa: BLE001 - never the edge's to answer: the app reads the request and says what is wrong
-            return False
+            analysis = analyse(query, svc.settings.max_query_depth)
+            fmt = formats.choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS, accept, requested)
+            # no base IRI: kg.bounded proves only queries without relative IRIs cheap
+            outcome = svc.answer_here(_job(query, analysis, fmt, svc.settings, None))
+        except Exception:  # noqa: BLE001 - a query error, a format not offered: the app says what is wrong
+            return None
+        if outcome is None or (len(outcome.body) >= compress_min_size and headers.get("accept-encoding")):
+            return None
+        body, cut = _said_cut(outcome, fmt, svc.settings)
+        return edge.Answer(200, [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
+                                 ("Vary", "Accept, Accept-Encoding"), ("ETag", f'"{svc.build_id}-{fmt.name}"'),
+                                 ("Cache-Control", f"public, max-age={svc.settings.max_age}"), CORS, *cut],
+                           body, "/sparql")
     return at_once
 
 

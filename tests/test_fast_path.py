@@ -103,10 +103,25 @@ def _fast_answers(url: str) -> float:
     return float(found[1]) if found else 0.0
 
 
+VARIANTS = {  # what else a client may send, beside Accept, that the answer depends on
+    "plain": {},
+    "from a page elsewhere": {"Origin": "https://elsewhere.example"},
+    "gzip accepted": {"Accept-Encoding": "gzip"},
+    "any encoding": {"Accept-Encoding": "*"},
+}
+
+
+def _comparable(response: requests.Response) -> tuple:
+    headers = sorted((k.lower(), v) for k, v in response.headers.items() if k.lower() != "date")
+    return response.status_code, headers, response.content
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                                     "text/tab-separated-values", "text/turtle", "application/n-triples",
                                     "application/rdf+xml", "application/ld+json"])
-def test_the_fast_path_answers_byte_for_byte_as_a_query_process(servers, accept):
+def test_the_fast_path_answers_byte_for_byte_as_a_query_process(servers, accept, variant):
+    """Status, headers and body: the edge's answer at once (api.sparql.answer_at_once) is the app's."""
     fast, slow = servers
     triples = accept in ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
     before, taken = _fast_answers(fast.url), 0
@@ -114,17 +129,30 @@ def test_the_fast_path_answers_byte_for_byte_as_a_query_process(servers, accept)
         form = re.sub(r"(?s)^(\s*(#[^\n]*|PREFIX[^\n]*|BASE[^\n]*)\n)*\s*", "", query).split(None, 1)[0].upper()
         if (form in ("CONSTRUCT", "DESCRIBE")) != triples:
             continue
-        answers = [requests.get(s.url + "/sparql", params={"query": query}, headers={"Accept": accept}) for s in (fast, slow)]
-        assert answers[0].status_code == answers[1].status_code == 200, query
-        assert answers[0].content == answers[1].content, query
+        headers = {"Accept": accept, **VARIANTS[variant]}
+        query += f"\n# {variant}"  # not an answer the edge stored for another variant
+        answers = [requests.get(s.url + "/sparql", params={"query": query}, headers=headers) for s in (fast, slow)]
+        assert answers[0].status_code == 200, query
+        assert _comparable(answers[0]) == _comparable(answers[1]), query
         taken += bounded.shape(query) is not None
     assert taken and _fast_answers(fast.url) - before >= taken, "the bounded queries did take the fast path"
     assert _fast_answers(slow.url) == 0
 
 
-def test_the_edge_answers_what_is_proved_cheap_on_its_event_loop_and_the_rest_on_a_request_thread():
-    """The hop to a request thread costs more than a bounded query: the edge calls the app on its own
-    event loop for those, and hands everything else to its threads, as before."""
+def test_a_repeated_fast_answer_is_replayed_and_a_conditional_one_is_not_modified(servers):
+    fast, _ = servers
+    query = {"query": BOUNDED[0] + " # replayed"}
+    first, again = (requests.get(fast.url + "/sparql", params=query) for _ in range(2))
+    assert (first.headers["X-Virtkg-Cache"], again.headers["X-Virtkg-Cache"]) == ("miss", "hit")
+    assert first.content == again.content
+    held = requests.get(fast.url + "/sparql", params=query, headers={"If-None-Match": first.headers["ETag"]})
+    assert held.status_code == 304 and not held.content
+
+
+def test_the_edge_sends_what_at_once_answers_and_hands_the_rest_to_the_app_on_a_request_thread():
+    """The hop to a request thread and the app cost more than a bounded query: the edge sends the
+    answer `at_once` makes on its event loop, and hands everything else to the app, as before; an
+    `at_once` that fails is logged and the app answers."""
     import asyncio
     import threading
     from api import edge
@@ -133,10 +161,15 @@ def test_the_edge_answers_what_is_proved_cheap_on_its_event_loop_and_the_rest_on
     def app(environ, start_response):
         seen.append((environ["PATH_INFO"], threading.current_thread().name))
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"ok"]
+        return [b"from the app"]
+
+    def at_once(scope, headers):
+        if scope["path"] == "/broken":
+            raise ValueError("a bug")
+        return edge.Answer(200, [("Content-Type", "text/plain")], b"at once") if scope["path"] == "/cheap" else None
 
     served = edge.Edge(app, edge.Limits(max_headers=10, max_body=100, body_seconds=5, cache_bytes=0, threads=2),
-                       lambda *_: (500, [], b""), lambda: "build", at_once=lambda scope: scope["path"] == "/cheap")
+                       lambda *_: (500, [], b""), lambda: "build", at_once=at_once)
 
     async def get(path):
         sent = []
@@ -147,19 +180,18 @@ def test_the_edge_answers_what_is_proved_cheap_on_its_event_loop_and_the_rest_on
         async def send(message):
             sent.append(message)
         await served(_scope(path), receive, send)
-        return sent[0]["status"], threading.current_thread().name
+        return sent[0]["status"], sent[1]["body"]
 
-    async def both():
-        return [await get("/cheap"), await get("/other")]
+    async def all_three():
+        return [await get("/cheap"), await get("/other"), await get("/broken")]
     answers = []
     # A thread of its own: Playwright's sync API keeps an event loop running on the test thread.
-    runner = threading.Thread(target=lambda: answers.extend(asyncio.run(both())))
+    runner = threading.Thread(target=lambda: answers.extend(asyncio.run(all_three())))
     runner.start()
     runner.join(timeout=30)
-    (cheap, loop_thread), (other, _) = answers
-    assert cheap == other == 200
-    assert seen[0] == ("/cheap", loop_thread)
-    assert seen[1][0] == "/other" and seen[1][1].startswith("virtkg-request")
+    assert answers == [(200, b"at once"), (200, b"from the app"), (200, b"from the app")]
+    assert [path for path, _ in seen] == ["/other", "/broken"]
+    assert all(thread.startswith("virtkg-request") for _, thread in seen)
 
 
 def _scope(path: str, method: str = "GET", query_string: bytes = b"") -> dict:
@@ -168,50 +200,55 @@ def _scope(path: str, method: str = "GET", query_string: bytes = b"") -> dict:
             "client": ("127.0.0.1", 5555), "http_version": "1.1", "asgi": {"version": "3.0"}}
 
 
-class _Service:
-    """What api.sparql.answerable_at_once reads of the service: the query size limit and the fast path's proof."""
-
-    class settings:
-        max_query_bytes = 100_000
-
-    def __init__(self):
-        self.asked = []
-
-    def cheap(self, query: str) -> bool:
-        self.asked.append(query)
-        return bounded.shape(query) is not None
-
-
-@pytest.mark.parametrize("method,path,params,expected", [
-    ("GET", "/sparql", [("query", BOUNDED[0])], True),
-    ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], False),
-    ("POST", "/sparql", [("query", BOUNDED[0])], False),
-    ("GET", "/api/search", [("query", BOUNDED[0])], False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("query", BOUNDED[0])], False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("default-graph-uri", "https://w3id.org/virtkg/graph/inferred")], False),
-    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], False),
-    ("GET", "/sparql", [], False),
-])
-def test_only_a_single_bounded_query_over_the_default_dataset_is_answered_at_once(method, path, params, expected):
-    import urllib.parse
+@pytest.fixture(scope="module")
+def at_once(build_dir):
+    """api.sparql.answer_at_once over the build, in this process."""
     from api import sparql
-    at_once = sparql.answerable_at_once(_Service())
-    assert at_once(_scope(path, method, urllib.parse.urlencode(params).encode())) is expected
+    from api.config import Settings
+    from api.service import Service
+    service = Service.start(Settings.from_env(build_dir=build_dir, query_workers=1), follow=False)
+    yield sparql.answer_at_once(service, 500)
+    service.generation.close()
+
+
+JSON = {"accept": "application/sparql-results+json"}
+DESCRIBE_ALL = f"DESCRIBE {KVM}"
+
+
+@pytest.mark.parametrize("method,path,params,headers,answered", [
+    ("GET", "/sparql", [("query", BOUNDED[0])], JSON, True),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "csv")], {"accept": "text/html"}, True),
+    ("GET", "/sparql", [("query", BOUNDED[0])], {}, True),
+    ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], JSON, False),
+    ("POST", "/sparql", [("query", BOUNDED[0])], JSON, False),
+    ("GET", "/api/search", [("query", BOUNDED[0])], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("query", BOUNDED[0])], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("default-graph-uri", "https://w3id.org/virtkg/graph/inferred")], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("timeout", "1")], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "")], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "pdf")], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], JSON, False),
+    ("GET", "/sparql", [("query", "")], JSON, False),
+    ("GET", "/sparql", [], JSON, False),
+    ("GET", "/sparql", [("query", BOUNDED[0])], {"accept": "text/html"}, False),
+    ("GET", "/sparql", [("query", BOUNDED[0])], {**JSON, "if-none-match": "*"}, False),
+    ("GET", "/sparql", [("query", BOUNDED[3])], {"accept": "text/turtle"}, False),
+    ("GET", "/sparql", [("query", DESCRIBE_ALL)], {"accept": "application/n-triples"}, True),
+    ("GET", "/sparql", [("query", DESCRIBE_ALL)], {"accept": "application/n-triples", "accept-encoding": "gzip"}, False),
+])
+def test_only_a_single_bounded_query_the_app_would_answer_plainly_is_answered_at_once(at_once, method, path, params,
+                                                                                      headers, answered):
+    """Anything the app would answer differently (an error, a 304, the editor, a compressed body) is left to it."""
+    import urllib.parse
+    answer = at_once(_scope(path, method, urllib.parse.urlencode(params).encode()), headers)
+    assert (answer is not None) is answered
+    if answered:
+        assert answer.status == 200 and answer.endpoint == "/sparql" and answer.body
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=300))
-def test_reading_any_url_for_the_choice_of_thread_never_raises(raw):
-    from api import sparql
-    assert sparql.answerable_at_once(_Service())(_scope("/sparql", "GET", raw)) in (True, False)
-
-
-def test_a_proof_that_fails_sends_the_request_to_a_thread_instead_of_failing_it():
-    import urllib.parse
-    from api import sparql
-
-    class Failing(_Service):
-        def cheap(self, query):
-            raise ValueError("not an IRI")
-    query_string = urllib.parse.urlencode({"query": BOUNDED[0]}).encode()
-    assert sparql.answerable_at_once(Failing())(_scope("/sparql", "GET", query_string)) is False
+@given(st.binary(max_size=300), st.dictionaries(st.sampled_from(["accept", "accept-encoding", "host"]),
+                                                st.text(max_size=40), max_size=3))
+def test_reading_any_url_and_headers_for_an_answer_at_once_never_raises(at_once, raw, headers):
+    answer = at_once(_scope("/sparql", "GET", raw), headers)
+    assert answer is None or answer.status == 200
