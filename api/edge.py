@@ -32,6 +32,7 @@ STORABLE = "virtkg.storable"   # environ key a view sets when its 200 answer may
 ENDPOINT = "virtkg.endpoint"   # environ key the app sets to the matched route, the metrics label
 HIT = ("X-Virtkg-Cache", "hit")
 MISS = ("X-Virtkg-Cache", "miss")
+SECURITY = [(k.encode("latin1"), v.encode("latin1")) for k, v in security.HEADERS]
 NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "access-control-allow-origin", "x-virtkg-cache"}
 
 
@@ -144,6 +145,8 @@ class Edge:
     async def _read_body(self, headers: dict, receive) -> bytes:
         """The whole body, or a Refusal: 413 past `max_body` (before reading, when Content-Length says
         so), 408 when it has not all arrived within `body_seconds`."""
+        if "content-length" not in headers and "transfer-encoding" not in headers:
+            return b""  # the request frames no body (RFC 9112, 6.3): nothing to wait for
         declared = headers.get("content-length")
         if declared is not None and (not declared.isascii() or not declared.isdigit()):
             raise Refusal(400, "Content-Length must be a whole number of bytes")
@@ -226,7 +229,7 @@ class Edge:
 
     @staticmethod
     async def _send(send, scope, answer: Answer, started: float) -> None:
-        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers + security.HEADERS]
+        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers] + SECURITY
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
         metrics.record(answer.endpoint, scope["method"], str(answer.status), started)

@@ -1,5 +1,7 @@
 """Every HTTP error, in one shape: a status and one line, as JSON or HTML as the client accepts."""
 
+from functools import lru_cache
+
 from flask import Response, jsonify, render_template, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
@@ -25,7 +27,13 @@ class ApiError(Exception):
 
 def wants_html(accept: str | None = None) -> bool:
     """Whether an Accept header (by default, the request's) prefers HTML to JSON."""
-    offered = request.accept_mimetypes if accept is None else parse_accept_header(accept, MIMEAccept)
+    return _prefers_html(request.headers.get("Accept", "") if accept is None else accept)
+
+
+@lru_cache(maxsize=1024)
+def _prefers_html(accept: str) -> bool:
+    """Clients send few distinct Accept headers: the answer is remembered rather than parsed again."""
+    offered = parse_accept_header(accept, MIMEAccept)
     best = offered.best_match(["application/json", "text/html"], default="application/json")
     return best == "text/html" and offered["text/html"] > offered["application/json"]
 

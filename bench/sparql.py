@@ -80,7 +80,9 @@ def sized_build(base: Path, size: str, workdir: Path) -> tuple[Path, Path, ox.St
     disk.bulk_load(merged.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     disk.flush()
     report = json.loads((base / "current" / "report.json").read_text())
-    report.update(build_id=f"grown-{size}", counts=counts.count(disk))
+    # the sizes the server reads (to choose memory or disk, api.service), as kg.build reports them
+    default = next(iter(disk.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
+    report.update(build_id=f"grown-{size}", counts=counts.count(disk), quads=len(store), triples=int(default))
     del disk
     (build / "m" / "report.json").write_text(json.dumps(report))
     shutil.copy(base / "current" / "inferences.json", build / "m" / "inferences.json")
