@@ -51,6 +51,6 @@ def create_edge(settings: Settings | None = None) -> edge.Edge:
                          cache_bytes=settings.cache_mb << 20, threads=settings.request_threads)
     service = app.extensions["virtkg"]
     served = edge.Edge(app.wsgi_app, limits, lambda status, message, accept: errors.page(app, status, message, accept),
-                       lambda: service.build_id, sparql.answer_at_once(service, app.config["COMPRESS_MIN_SIZE"]))
+                       lambda: service.build_id, sparql.direct_answers(service, app.config["COMPRESS_MIN_SIZE"]))
     gc.freeze()  # what start-up made lives as long as the process: keep it out of every collection's scan
     return served

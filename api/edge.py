@@ -6,10 +6,10 @@ It does what must not wait for a request thread:
 - answers repeated requests from a store of complete responses (the graph cannot change while a build
   is served), so cached answers are never queued behind slow queries;
 - counts and times every request, and adds the security headers to every response.
-Everything else is handed, with its body complete, to the Flask app on a bounded pool of threads, but
-for the requests `at_once` answers itself on the event loop, as the app would (a SPARQL query proved
-cheap: api.sparql.answer_at_once): for those, the hop to a thread and the app's own work cost more
-than the query.
+Everything else is handed, with its body complete, to a bounded pool of threads, where the Flask app
+answers it. `direct` answers some requests as the app would without it (plain SPARQL queries:
+api.sparql.direct_answers), and those it proves cheap on the event loop, without the thread either:
+for those, the hop to a thread and the app's own work cost more than the query.
 
 The store's key is everything the app's answer can depend on: method, path, query string, body,
 content type, Host, scheme, Accept and Accept-Encoding (so content negotiation and gzip stay exact)."""
@@ -28,6 +28,7 @@ from werkzeug.http import parse_etags, unquote_etag
 
 from api import metrics, security
 
+HANDED = "virtkg.handed"       # environ key: what `direct` got for this request and handed to the app to finish
 STORABLE = "virtkg.storable"   # environ key a view sets when its 200 answer may be stored
 ENDPOINT = "virtkg.endpoint"   # environ key the app sets to the matched route, the metrics label
 HIT = ("X-Virtkg-Cache", "hit")
@@ -61,6 +62,15 @@ class Answer:
         return len(self.body) + 64 * len(self.headers)
 
 
+class HandOver(Exception):
+    """Raised by `direct` for a request whose work it did but whose answer the app must make: `value`
+    reaches the app in the environ, under HANDED."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+
 class Refusal(Exception):
     """A request the edge answers itself, before the app: status, one line, extra headers."""
 
@@ -81,12 +91,13 @@ class Limits:
 class Edge:
     """Wraps a WSGI app (`app`) as ASGI; `error_page(status, message, accept)` renders (status, headers,
     body) for the errors the edge gives itself, in the format the client accepts, as the app would;
-    `build_id()` names the build served now; `at_once(scope, headers)` gives the app's answer to a
-    request it proves cheap, made on the event loop without the app, or None for the app to answer."""
+    `build_id()` names the build served now; `direct(scope, headers, here)` gives the app's answer to a
+    request without the app (`here`: on the event loop, so only if it is cheap), None for the app to
+    answer, or raises HandOver for the app to finish."""
 
-    def __init__(self, app, limits: Limits, error_page, build_id, at_once=lambda scope, headers: None):
+    def __init__(self, app, limits: Limits, error_page, build_id, direct=lambda scope, headers, here: None):
         self.app = app
-        self.at_once = at_once
+        self.direct = direct
         self.build_id = build_id  # the build served now: stored answers of another are dropped
         self.limits = limits
         self.error_page = error_page
@@ -115,18 +126,29 @@ class Edge:
         if stored is not None:
             metrics.CACHE.labels("hit").inc()
             return await self._send(send, scope, self._replay(stored, headers), started)
-        answer = self._at_once(scope, headers, key)
+        handed, answer = self._direct(scope, headers, key, here=True)
         if answer is None:
-            answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._call_app, scope, body, key)
+            answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._on_thread, scope, headers,
+                                                                      body, key, handed)
         await self._send(send, scope, answer, started)
 
-    def _at_once(self, scope, headers: dict, key) -> Answer | None:
+    def _on_thread(self, scope, headers: dict, body: bytes, key, handed: dict) -> Answer:
+        if not handed:
+            handed, answer = self._direct(scope, headers, key, here=False)
+            if answer is not None:
+                return answer
+        return self._call_app(scope, body, key, handed)
+
+    def _direct(self, scope, headers: dict, key, here: bool) -> tuple[dict, Answer | None]:
+        """What `direct` made of the request: (what it handed over to the app, its answer)."""
         try:
-            answer = self.at_once(scope, headers)
+            answer = self.direct(scope, headers, here)
+        except HandOver as handed:
+            return {HANDED: handed.value}, None
         except Exception:  # noqa: BLE001 - never the edge's to fail: the app answers the request instead
-            logging.getLogger(__name__).exception("answering at once failed; the app answers instead")
-            return None
-        return None if answer is None else self._keep(answer, key, True)
+            logging.getLogger(__name__).exception("a direct answer failed; the app answers instead")
+            return {}, None
+        return {}, None if answer is None else self._keep(answer, key, True)
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -186,9 +208,10 @@ class Edge:
                 self._build = current
             return self._lru.get(key)
 
-    def _call_app(self, scope, body: bytes, key) -> Answer:
-        """Run the WSGI app on a request thread, with its body complete; store what it marks storable."""
-        environ = build_environ(scope, io.BytesIO(body))
+    def _call_app(self, scope, body: bytes, key, handed: dict) -> Answer:
+        """Run the WSGI app on a request thread, with its body complete and what `direct` handed over;
+        store what it marks storable."""
+        environ = build_environ(scope, io.BytesIO(body)) | handed
         captured = {}
 
         def start_response(status, headers, exc_info=None):

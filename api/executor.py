@@ -26,6 +26,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 from cachetools import LRUCache
@@ -41,6 +42,7 @@ EXPRESS_WAIT = 0.25      # seconds it then waits for the express worker before i
 EXPRESS_LIMIT = 1.0      # seconds a query may run on the express worker
 START_TIMEOUT = 60       # seconds a new query process may take to confine itself and open the store
 SLOW_SHAPES = 4096       # slow query shapes remembered
+PROOFS = 4096            # fast-path proofs remembered (kg.bounded.cheap, per query shape)
 STACK_BYTES = 256 << 20  # the evaluating thread's stack: far past what the nesting bound lets a query need
 
 
@@ -240,6 +242,8 @@ class QueryPool:
         # the fast path reads a copy made as the query processes' are, so it answers in their order too
         self._fast_store = _open(store_path, self._snapshot) if in_memory and fast_store is not None else fast_store
         self._fast_work = fast_work
+        # a proof holds as long as the build is served (its counts cannot change), so each is made once
+        self._proved = lru_cache(maxsize=PROOFS)(lambda found: bounded.cheap(self._fast_store, found, fast_work))
         self._slow = LRUCache(maxsize=SLOW_SHAPES)  # shapes that ran past EXPRESS_LIMIT, most recent kept
         self._slow_lock = threading.Lock()
         self._general: queue.Queue[_Worker] = queue.Queue()
@@ -303,7 +307,7 @@ class QueryPool:
         if not self._fast_work or self._fast_store is None:
             return False
         found = bounded.shape(query)
-        return found is not None and bounded.cheap(self._fast_store, found, self._fast_work)
+        return found is not None and self._proved(found)
 
     def _cheap(self, job: Job) -> bool:
         return not (job.default_graphs or job.named_graphs) and self.cheap(with_values(job.query, dict(job.substitutions)))

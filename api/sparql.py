@@ -5,6 +5,7 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 from rdflib import Graph
+from werkzeug.sansio.utils import get_current_url, get_host
 
 from api import edge, formats, urls
 from api.errors import ApiError, wants_html
@@ -105,8 +106,19 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     if request.method == "GET" and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
     job = _job(query, analysis, fmt, settings, request.base_url, default_graphs, named_graphs)
-    body, cut = _said_cut(svc.answer(job, _timeout(settings)), fmt, settings)
+    body, cut = _said_cut(_evaluated(svc, job, settings), fmt, settings)
     return _cacheable(Response(body, content_type=fmt.content_type, headers=cut), etag)
+
+
+def _evaluated(svc, job: Job, settings):
+    """The outcome of `job`, or what the edge already had of it (see direct_answers): the query is not
+    run again, and an error it raised is rendered here."""
+    handed = request.environ.get(edge.HANDED)
+    if handed is None:
+        return svc.answer(job, _timeout(settings))
+    if isinstance(handed, Exception):
+        raise handed
+    return handed
 
 
 def _said_cut(outcome, fmt, settings) -> tuple[bytes, list[tuple[str, str]]]:
@@ -124,47 +136,60 @@ def _said_cut(outcome, fmt, settings) -> tuple[bytes, list[tuple[str, str]]]:
 
 # Longer queries go to the app whatever they are: even the proof's parse stays off the event loop.
 AT_ONCE_BYTES = 2048
-AT_ONCE_PARAMS = {"query", "format"}
+DIRECT_PARAMS = {"query", "format"}
 CORS = ("Access-Control-Allow-Origin", "*")  # what flask_cors adds to every /sparql answer (api.create_app)
 
 
-def answer_at_once(svc, compress_min_size: int):
-    """For the edge (api.edge.Edge's `at_once`): the answer to a GET of /sparql with one query over the
-    default dataset that the fast path proves cheap, made here on the event loop without the Flask app,
-    whose routing, request and response objects and after-request hooks cost more than such a query
-    (bench/sparql.py). It is the app's answer, headers and all (tests/test_fast_path.py compares the
-    two); anything this does not answer as the app would gets None, and the app answers it: other
-    parameters, a conditional request, a browser asking for the editor, an answer the app would
-    compress (at least `compress_min_size` bytes, to a client that names an encoding), and every error."""
-    def at_once(scope, headers: dict[str, str]):
+def direct_answers(svc, compress_min_size: int):
+    """For the edge (api.edge.Edge's `direct`): the answer to a GET of /sparql with one query over the
+    default dataset and no parameter but `format`, made without the Flask app, whose routing, request
+    and response objects and after-request hooks cost more than a cheap query (bench/sparql.py). On
+    the event loop (`here`), only a query the fast path proves cheap is answered; on a request thread,
+    any, by a query process if it is not cheap. The answer is the app's, headers and all
+    (tests/test_fast_path.py compares the two). What this does not answer as the app would gets None
+    before the query runs (a conditional request, a browser asking for the editor, anything that does
+    not parse or is not acceptable), and the app answers it; once the query has run, what it gave is
+    handed over to the app to finish (edge.HandOver: an answer it would compress, or an error to
+    render), so no query runs twice."""
+    def direct(scope, headers: dict[str, str], here: bool):
         if scope["method"] != "GET" or scope["path"] != "/sparql" or "if-none-match" in headers:
             return None
         try:
             params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True, strict_parsing=True,
-                              errors="strict", max_num_fields=len(AT_ONCE_PARAMS))
+                              errors="strict", max_num_fields=len(DIRECT_PARAMS))
         except (ValueError, UnicodeDecodeError):
             return None
-        if not params.keys() <= AT_ONCE_PARAMS or any(len(v) != 1 or not v[0] for v in params.values()):
+        if not params.keys() <= DIRECT_PARAMS or any(len(v) != 1 or not v[0] for v in params.values()):
             return None
         query, requested = params.get("query", [""])[0], params.get("format", [None])[0]
         accept = headers.get("accept", "")
-        if not query or len(query) > min(svc.settings.max_query_bytes, AT_ONCE_BYTES) or (requested is None and wants_html(accept)):
+        longest = min(svc.settings.max_query_bytes, AT_ONCE_BYTES if here else svc.settings.max_query_bytes)
+        if not query or len(query.encode("utf-8")) > longest or (requested is None and wants_html(accept)):
             return None
         try:
             analysis = analyse(query, svc.settings.max_query_depth)
             fmt = formats.choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS, accept, requested)
-            # no base IRI: kg.bounded proves only queries without relative IRIs cheap
-            outcome = svc.answer_here(_job(query, analysis, fmt, svc.settings, None))
-        except Exception:  # noqa: BLE001 - a query error, a format not offered: the app says what is wrong
+        except Exception:  # noqa: BLE001 - a refused query, a format not offered: the app says what is wrong
             return None
-        if outcome is None or (len(outcome.body) >= compress_min_size and headers.get("accept-encoding")):
+        try:
+            if here:  # no base IRI: kg.bounded proves only queries without relative IRIs cheap
+                outcome = svc.answer_here(_job(query, analysis, fmt, svc.settings, None))
+            else:
+                base = get_current_url(scope["scheme"], get_host(scope["scheme"], headers.get("host"), scope.get("server")),
+                                       scope.get("root_path", ""), scope["path"])
+                outcome = svc.answer(_job(query, analysis, fmt, svc.settings, base), svc.settings.query_timeout)
+        except Exception as failed:  # noqa: BLE001 - the app renders it, as if it had run the query itself
+            raise edge.HandOver(failed) from None
+        if outcome is None:
             return None
+        if len(outcome.body) >= compress_min_size and headers.get("accept-encoding"):
+            raise edge.HandOver(outcome)  # the app compresses it
         body, cut = _said_cut(outcome, fmt, svc.settings)
         return edge.Answer(200, [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
                                  ("Vary", "Accept, Accept-Encoding"), ("ETag", f'"{svc.build_id}-{fmt.name}"'),
                                  ("Cache-Control", f"public, max-age={svc.settings.max_age}"), CORS, *cut],
                            body, "/sparql")
-    return at_once
+    return direct
 
 
 def _example_queries() -> list[queryfile.QueryFile]:

@@ -3,6 +3,7 @@ the store's own counts; that the server then answers them itself, byte for byte 
 would, in every format; and that nothing else takes it."""
 
 import re
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -120,8 +121,10 @@ def _comparable(response: requests.Response) -> tuple:
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                                     "text/tab-separated-values", "text/turtle", "application/n-triples",
                                     "application/rdf+xml", "application/ld+json"])
-def test_the_fast_path_answers_byte_for_byte_as_a_query_process(servers, accept, variant):
-    """Status, headers and body: the edge's answer at once (api.sparql.answer_at_once) is the app's."""
+def test_the_fast_path_and_the_direct_answers_are_byte_for_byte_the_apps_and_a_query_process(servers, accept, variant):
+    """Status, headers and body, three ways: the edge's direct answer (api.sparql.direct_answers: at once
+    when proved cheap), the app's (a `timeout` parameter sends the request to it), and, with the fast
+    path off, a query process's."""
     fast, slow = servers
     triples = accept in ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
     before, taken = _fast_answers(fast.url), 0
@@ -131,12 +134,22 @@ def test_the_fast_path_answers_byte_for_byte_as_a_query_process(servers, accept,
             continue
         headers = {"Accept": accept, **VARIANTS[variant]}
         query += f"\n# {variant}"  # not an answer the edge stored for another variant
-        answers = [requests.get(s.url + "/sparql", params={"query": query}, headers=headers) for s in (fast, slow)]
+        answers = [requests.get(server.url + "/sparql", params=params, headers=headers)
+                   for server, params in ((fast, {"query": query}), (fast, {"query": query, "timeout": "10"}),
+                                          (slow, {"query": query}))]
         assert answers[0].status_code == 200, query
-        assert _comparable(answers[0]) == _comparable(answers[1]), query
+        assert _comparable(answers[0]) == _comparable(answers[1]) == _comparable(answers[2]), query
         taken += bounded.shape(query) is not None
     assert taken and _fast_answers(fast.url) - before >= taken, "the bounded queries did take the fast path"
     assert _fast_answers(slow.url) == 0
+
+
+def test_a_relative_iri_resolves_against_the_endpoint_in_a_direct_answer_as_in_the_apps(servers):
+    fast, _ = servers
+    query = {"query": "SELECT ?x WHERE { BIND (<kvm> AS ?x) }"}
+    direct, app = (requests.get(fast.url + "/sparql", params=params, headers={"Accept": "text/csv"})
+                   for params in (query, {**query, "timeout": "10"}))
+    assert direct.text == app.text == f"x\r\n{fast.url}/kvm\r\n"
 
 
 def test_a_repeated_fast_answer_is_replayed_and_a_conditional_one_is_not_modified(servers):
@@ -149,27 +162,33 @@ def test_a_repeated_fast_answer_is_replayed_and_a_conditional_one_is_not_modifie
     assert held.status_code == 304 and not held.content
 
 
-def test_the_edge_sends_what_at_once_answers_and_hands_the_rest_to_the_app_on_a_request_thread():
+def test_the_edge_sends_direct_answers_and_hands_the_rest_to_the_app_on_a_request_thread():
     """The hop to a request thread and the app cost more than a bounded query: the edge sends the
-    answer `at_once` makes on its event loop, and hands everything else to the app, as before; an
-    `at_once` that fails is logged and the app answers."""
+    answer `direct` makes on its event loop; on a request thread, what `direct` answers there; the app
+    gets the rest, with what `direct` handed over to it; a `direct` that fails is logged and the app
+    answers."""
     import asyncio
     import threading
     from api import edge
-    seen = []
+    seen, directly = [], []
 
     def app(environ, start_response):
-        seen.append((environ["PATH_INFO"], threading.current_thread().name))
+        seen.append((environ["PATH_INFO"], threading.current_thread().name, environ.get(edge.HANDED)))
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"from the app"]
 
-    def at_once(scope, headers):
+    def direct(scope, headers, here):
+        directly.append((scope["path"], here, threading.current_thread().name))
         if scope["path"] == "/broken":
             raise ValueError("a bug")
-        return edge.Answer(200, [("Content-Type", "text/plain")], b"at once") if scope["path"] == "/cheap" else None
+        if scope["path"] == "/handed":
+            raise edge.HandOver("half done")
+        if scope["path"] == "/cheap" or (scope["path"] == "/dear" and not here):
+            return edge.Answer(200, [("Content-Type", "text/plain")], b"direct")
+        return None
 
     served = edge.Edge(app, edge.Limits(max_headers=10, max_body=100, body_seconds=5, cache_bytes=0, threads=2),
-                       lambda *_: (500, [], b""), lambda: "build", at_once=at_once)
+                       lambda *_: (500, [], b""), lambda: "build", direct=direct)
 
     async def get(path):
         sent = []
@@ -182,16 +201,20 @@ def test_the_edge_sends_what_at_once_answers_and_hands_the_rest_to_the_app_on_a_
         await served(_scope(path), receive, send)
         return sent[0]["status"], sent[1]["body"]
 
-    async def all_three():
-        return [await get("/cheap"), await get("/other"), await get("/broken")]
+    async def each():
+        return [await get(path) for path in ("/cheap", "/dear", "/other", "/handed", "/broken")]
     answers = []
     # A thread of its own: Playwright's sync API keeps an event loop running on the test thread.
-    runner = threading.Thread(target=lambda: answers.extend(asyncio.run(all_three())))
+    runner = threading.Thread(target=lambda: answers.extend(asyncio.run(each())))
     runner.start()
     runner.join(timeout=30)
-    assert answers == [(200, b"at once"), (200, b"from the app"), (200, b"from the app")]
-    assert [path for path, _ in seen] == ["/other", "/broken"]
-    assert all(thread.startswith("virtkg-request") for _, thread in seen)
+    assert [body for _, body in answers] == [b"direct", b"direct", b"from the app", b"from the app", b"from the app"]
+    loop = directly[0][2]
+    assert [(path, here, thread == loop) for path, here, thread in directly] == [
+        ("/cheap", True, True), ("/dear", True, True), ("/dear", False, False), ("/other", True, True),
+        ("/other", False, False), ("/handed", True, True), ("/broken", True, True), ("/broken", False, False)]
+    assert [(path, handed) for path, _, handed in seen] == [("/other", None), ("/handed", "half done"), ("/broken", None)]
+    assert all(thread.startswith("virtkg-request") for _, thread, _ in seen)
 
 
 def _scope(path: str, method: str = "GET", query_string: bytes = b"") -> dict:
@@ -201,54 +224,78 @@ def _scope(path: str, method: str = "GET", query_string: bytes = b"") -> dict:
 
 
 @pytest.fixture(scope="module")
-def at_once(build_dir):
-    """api.sparql.answer_at_once over the build, in this process."""
+def direct(build_dir):
+    """api.sparql.direct_answers over the build, in this process, with a one-second time limit."""
     from api import sparql
     from api.config import Settings
     from api.service import Service
-    service = Service.start(Settings.from_env(build_dir=build_dir, query_workers=1), follow=False)
-    yield sparql.answer_at_once(service, 500)
+    service = Service.start(Settings.from_env(build_dir=build_dir, query_workers=1, query_timeout=1.0), follow=False)
+    yield sparql.direct_answers(service, 500)
     service.generation.close()
 
 
 JSON = {"accept": "application/sparql-results+json"}
-DESCRIBE_ALL = f"DESCRIBE {KVM}"
+DESCRIBE_KVM = f"DESCRIBE {KVM}"
+GZIP = {"accept": "application/n-triples", "accept-encoding": "gzip"}
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-@pytest.mark.parametrize("method,path,params,headers,answered", [
-    ("GET", "/sparql", [("query", BOUNDED[0])], JSON, True),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "csv")], {"accept": "text/html"}, True),
-    ("GET", "/sparql", [("query", BOUNDED[0])], {}, True),
-    ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], JSON, False),
-    ("POST", "/sparql", [("query", BOUNDED[0])], JSON, False),
-    ("GET", "/api/search", [("query", BOUNDED[0])], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("query", BOUNDED[0])], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("default-graph-uri", "https://w3id.org/virtkg/graph/inferred")], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("timeout", "1")], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "")], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "pdf")], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], JSON, False),
-    ("GET", "/sparql", [("query", "")], JSON, False),
-    ("GET", "/sparql", [], JSON, False),
-    ("GET", "/sparql", [("query", BOUNDED[0])], {"accept": "text/html"}, False),
-    ("GET", "/sparql", [("query", BOUNDED[0])], {**JSON, "if-none-match": "*"}, False),
-    ("GET", "/sparql", [("query", BOUNDED[3])], {"accept": "text/turtle"}, False),
-    ("GET", "/sparql", [("query", DESCRIBE_ALL)], {"accept": "application/n-triples"}, True),
-    ("GET", "/sparql", [("query", DESCRIBE_ALL)], {"accept": "application/n-triples", "accept-encoding": "gzip"}, False),
+@pytest.mark.parametrize("method,path,params,headers,here,expected", [
+    ("GET", "/sparql", [("query", BOUNDED[0])], JSON, True, "answer"),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "csv")], {"accept": "text/html"}, True, "answer"),
+    ("GET", "/sparql", [("query", BOUNDED[0])], {}, True, "answer"),
+    ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], JSON, True, None),
+    ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], JSON, False, "answer"),
+    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], JSON, True, None),
+    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], JSON, False, "answer"),
+    ("POST", "/sparql", [("query", BOUNDED[0])], JSON, False, None),
+    ("GET", "/api/search", [("query", BOUNDED[0])], JSON, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("query", BOUNDED[0])], JSON, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("default-graph-uri", "https://w3id.org/virtkg/graph/inferred")], JSON,
+     False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("timeout", "1")], JSON, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "")], JSON, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0]), ("format", "pdf")], JSON, False, None),
+    ("GET", "/sparql", [("query", "SELECT * WHERE { ?s ?p")], JSON, False, None),
+    ("GET", "/sparql", [("query", "")], JSON, False, None),
+    ("GET", "/sparql", [], JSON, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0])], {"accept": "text/html"}, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[0])], {**JSON, "if-none-match": "*"}, False, None),
+    ("GET", "/sparql", [("query", BOUNDED[3])], {"accept": "text/turtle"}, False, None),
+    ("GET", "/sparql", [("query", DESCRIBE_KVM)], {"accept": "application/n-triples"}, True, "answer"),
+    ("GET", "/sparql", [("query", DESCRIBE_KVM)], GZIP, True, "outcome"),
+    ("GET", "/sparql", [("query", ENDLESS)], JSON, False, "error"),
 ])
-def test_only_a_single_bounded_query_the_app_would_answer_plainly_is_answered_at_once(at_once, method, path, params,
-                                                                                      headers, answered):
-    """Anything the app would answer differently (an error, a 304, the editor, a compressed body) is left to it."""
+def test_a_direct_answer_is_given_only_where_the_app_would_answer_plainly(direct, method, path, params, headers, here,
+                                                                          expected):
+    """What the app would answer differently (an error, a 304, the editor, a compressed body) is left
+    to it: before the query runs, with None; after, by handing over what the query gave, so that it
+    never runs twice."""
     import urllib.parse
-    answer = at_once(_scope(path, method, urllib.parse.urlencode(params).encode()), headers)
-    assert (answer is not None) is answered
-    if answered:
+    from api import edge
+    from api.errors import ApiError
+    try:
+        answer = direct(_scope(path, method, urllib.parse.urlencode(params).encode()), headers, here)
+    except edge.HandOver as handed:
+        assert expected == ("error" if isinstance(handed.value, ApiError) else "outcome")
+        return
+    assert (None if answer is None else "answer") == expected
+    if answer is not None:
         assert answer.status == 200 and answer.endpoint == "/sparql" and answer.body
+
+
+def test_a_query_past_its_time_limit_sent_directly_is_stopped_once_and_said_once(server):
+    """The edge hands the time-out to the app, which renders it: the query is not run a second time."""
+    started = time.monotonic()
+    answer = requests.get(server.url + "/sparql", params={"query": ENDLESS + " # once"}, headers=JSON)
+    assert answer.status_code == 503 and "time limit" in answer.json()["error"]
+    assert answer.headers["Access-Control-Allow-Origin"] == "*" and answer.headers["Retry-After"]
+    assert time.monotonic() - started < 2 * 3, "stopped at the server's 3 s limit, once"
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300), st.dictionaries(st.sampled_from(["accept", "accept-encoding", "host"]),
                                                 st.text(max_size=40), max_size=3))
-def test_reading_any_url_and_headers_for_an_answer_at_once_never_raises(at_once, raw, headers):
-    answer = at_once(_scope("/sparql", "GET", raw), headers)
+def test_reading_any_url_and_headers_for_an_answer_at_once_never_raises(direct, raw, headers):
+    answer = direct(_scope("/sparql", "GET", raw), headers, True)
     assert answer is None or answer.status == 200
