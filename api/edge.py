@@ -49,6 +49,16 @@ def storable(request, response, etag: str, max_age: int):
     return response
 
 
+def _fields(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header fields by lower-case name; a repeated field's values joined by a comma (RFC 9110, 5.3), as
+    the app gets them (a2wsgi), so that what the edge keys and answers on is what the app reads."""
+    fields: dict[str, str] = {}
+    for name, value in raw:
+        name, value = name.decode("latin1").lower(), value.decode("latin1")
+        fields[name] = f"{fields[name]},{value}" if name in fields else value
+    return fields
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -113,7 +123,7 @@ class Edge:
         if scope["type"] != "http":
             return
         started = time.perf_counter()
-        headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope["headers"]}
+        headers = _fields(scope["headers"])
         try:
             self._check_headers(scope)
             body = await self._read_body(headers, receive)

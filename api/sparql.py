@@ -134,7 +134,7 @@ def _said_cut(outcome, fmt, settings) -> tuple[bytes, list[tuple[str, str]]]:
     return body, [("X-Virtkg-Truncated", "true"), (f"X-Virtkg-{name}", str(limit))]
 
 
-# Longer queries go to the app whatever they are: even the proof's parse stays off the event loop.
+# Longer queries are not answered on the event loop, whatever they are: even the proof's parse stays off it.
 AT_ONCE_BYTES = 2048
 DIRECT_PARAMS = {"query", "format"}
 CORS = ("Access-Control-Allow-Origin", "*")  # what flask_cors adds to every /sparql answer (api.create_app)
@@ -163,7 +163,7 @@ def direct_answers(svc, compress_min_size: int):
             return None
         query, requested = params.get("query", [""])[0], params.get("format", [None])[0]
         accept = headers.get("accept", "")
-        longest = min(svc.settings.max_query_bytes, AT_ONCE_BYTES if here else svc.settings.max_query_bytes)
+        longest = min(svc.settings.max_query_bytes, AT_ONCE_BYTES) if here else svc.settings.max_query_bytes
         if not query or len(query.encode("utf-8")) > longest or (requested is None and wants_html(accept)):
             return None
         try:
@@ -171,6 +171,7 @@ def direct_answers(svc, compress_min_size: int):
             fmt = formats.choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS, accept, requested)
         except Exception:  # noqa: BLE001 - a refused query, a format not offered: the app says what is wrong
             return None
+        etag = f'"{svc.build_id}-{fmt.name}"'  # named before the query runs, as the app names it
         try:
             if here:  # no base IRI: kg.bounded proves only queries without relative IRIs cheap
                 outcome = svc.answer_here(_job(query, analysis, fmt, svc.settings, None))
@@ -186,7 +187,7 @@ def direct_answers(svc, compress_min_size: int):
             raise edge.HandOver(outcome)  # the app compresses it
         body, cut = _said_cut(outcome, fmt, svc.settings)
         return edge.Answer(200, [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
-                                 ("Vary", "Accept, Accept-Encoding"), ("ETag", f'"{svc.build_id}-{fmt.name}"'),
+                                 ("Vary", "Accept, Accept-Encoding"), ("ETag", etag),
                                  ("Cache-Control", f"public, max-age={svc.settings.max_age}"), CORS, *cut],
                            body, "/sparql")
     return direct

@@ -152,6 +152,29 @@ def test_a_relative_iri_resolves_against_the_endpoint_in_a_direct_answer_as_in_t
     assert direct.text == app.text == f"x\r\n{fast.url}/kvm\r\n"
 
 
+def test_a_repeated_accept_field_counts_whole_for_the_edge_as_for_the_app(servers):
+    """Two Accept fields are one list (RFC 9110, 5.3): the answer is chosen from both, and is not the
+    one stored for a request that sent only the last of them."""
+    import http.client
+    import urllib.parse
+    fast, _ = servers
+    path = "/sparql?" + urllib.parse.urlencode({"query": BOUNDED[0] + " # two Accept fields"})
+
+    def get(*accepts: str) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", fast.port, timeout=30)
+        connection.putrequest("GET", path)
+        for accept in accepts:
+            connection.putheader("Accept", accept)
+        connection.endheaders()
+        answer = connection.getresponse()
+        answer.read()
+        connection.close()
+        return answer.getheader("Content-Type").split(";")[0]
+    last = "application/sparql-results+json;q=0.1"
+    assert get(last) == "application/sparql-results+json"
+    assert get("text/csv", last) == "text/csv"
+
+
 def test_a_repeated_fast_answer_is_replayed_and_a_conditional_one_is_not_modified(servers):
     fast, _ = servers
     query = {"query": BOUNDED[0] + " # replayed"}
