@@ -318,7 +318,27 @@ def test_a_query_past_its_time_limit_sent_directly_is_stopped_once_and_said_once
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300), st.dictionaries(st.sampled_from(["accept", "accept-encoding", "host"]),
-                                                st.text(max_size=40), max_size=3))
-def test_reading_any_url_and_headers_for_an_answer_at_once_never_raises(direct, raw, headers):
-    answer = direct(_scope("/sparql", "GET", raw), headers, True)
+                                                st.text(max_size=40), max_size=3), st.booleans())
+def test_reading_any_url_and_headers_for_a_direct_answer_never_raises_but_to_hand_over(direct, raw, headers, here):
+    from api import edge
+    try:
+        answer = direct(_scope("/sparql", "GET", raw), headers, here)
+    except edge.HandOver:
+        return
     assert answer is None or answer.status == 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map(" ".join),
+       st.sampled_from([None, "json", "csv", "xml", "ntriples", "turtle", "html"]),
+       st.sampled_from(["", "application/sparql-results+json", "text/turtle", "text/html", "*/*;q=0.1"]), st.booleans())
+def test_any_query_text_sent_directly_is_answered_plainly_left_to_the_app_or_handed_over(direct, text, fmt, accept,
+                                                                                        here):
+    import urllib.parse
+    from api import edge
+    params = {"query": text, **({"format": fmt} if fmt else {})}
+    try:
+        answer = direct(_scope("/sparql", "GET", urllib.parse.urlencode(params).encode()), {"accept": accept}, here)
+    except edge.HandOver:
+        return
+    assert answer is None or (answer.status == 200 and dict(answer.headers)["Content-Length"] == str(len(answer.body)))
