@@ -30,7 +30,7 @@ STANDARD_LABELS = {TYPE: "type", SUBCLASS: "subclass of", RDFS + "subPropertyOf"
                    OWL + "inverseOf": "inverse of", OWL + "versionIRI": "version IRI", OWL + "versionInfo": "version",
                    OWL + "imports": "imports", DCT + "isPartOf": "part of", DCT + "source": "source",
                    PROV + "wasDerivedFrom": "derived from"}
-OUT_MAX, IN_PAGE = 5000, 1000  # statements a page shows; links into it per page
+OUT_MAX, IN_PAGE = 5000, 250  # statements a page shows; links into it per page
 INCOMING_NAMES = {TYPE: "Instances", SUBCLASS: "Subclasses", RDFS + "subPropertyOf": "Sub-properties"}
 
 
