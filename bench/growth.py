@@ -96,6 +96,9 @@ def merged(previous: Path, fresh: list[dict]) -> dict:
     return {"sizes": sorted(sizes.values(), key=lambda s: s["triples"])}
 
 
+STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v")]
+
+
 def plot(results: dict, out: Path) -> list[Path]:
     """One PNG per measure: p50 at each concurrency per kind (one line per query or page and server),
     and the size-dependent costs (load, disk, start-up, memory)."""
@@ -113,13 +116,19 @@ def plot(results: dict, out: Path) -> list[Path]:
         written.append(path)
 
     kinds = sorted({(r["kind"], r["concurrency"]) for s in sizes for r in s["runs"]})
+    servers = sorted({r["server"] for s in sizes for r in s["runs"]})
     for kind, c in kinds:
         fig, ax = plt.subplots(figsize=(9, 5))
         series = sorted({(r["name"], r["server"]) for s in sizes for r in s["runs"] if (r["kind"], r["concurrency"]) == (kind, c)})
+        names = sorted({name for name, _ in series})
+        colours = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")  # a colour per query or page; per server, a style
         for name, server in series:
-            points = [(s["triples"], r["p50"]) for s in sizes for r in s["runs"]
-                      if (r["kind"], r["concurrency"], r["name"], r["server"]) == (kind, c, name, server)]
-            ax.plot(*zip(*points), marker="o", label=f"{name} · {server}")
+            points = [(s["triples"], r["p50"]) for s in sizes for r in s["runs"]  # no p50: no request finished
+                      if (r["kind"], r["concurrency"], r["name"], r["server"]) == (kind, c, name, server) and r["p50"]]
+            if points:
+                ax.plot(*zip(*points), label=f"{name} · {server}", color=colours(names.index(name) % colours.N),
+                        linestyle=STYLES[servers.index(server) % len(STYLES)][0],
+                        marker=STYLES[servers.index(server) % len(STYLES)][1])
         ax.set(xscale="log", yscale="log", xlabel="triples", ylabel="p50 (ms)", title=f"{kind}: p50 at concurrency {c}")
         ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1))
         save(fig, f"{kind}-p50-c{c}")
@@ -157,7 +166,7 @@ def main() -> None:
         fresh = [measure(size, args, Path(tmp)) for size in args.sizes]
     results = merged(args.out / "growth.json", fresh)
     results.update(machine=machine(), duration_s=args.duration, concurrency=args.concurrency)
-    (args.out / "growth.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "growth.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
     for path in plot(results, args.out):
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 

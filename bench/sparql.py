@@ -143,9 +143,9 @@ def wrk(url: str, accept: str, connections: int, seconds: float, requests: int) 
                          capture_output=True, text=True, check=True).stdout
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
-    def latency(pct: str) -> float:
+    def latency(pct: str) -> float | None:
         found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)$", out, re.M)
-        return float(found[1]) * unit[found[2]] if found else float("nan")  # no request finished in time
+        return float(found[1]) * unit[found[2]] if found else None  # no request finished in time
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     done = int(re.search(r"(\d+) requests in", out)[1])
@@ -200,6 +200,10 @@ def run(args) -> list[dict]:
     return rows
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def report(rows: list[dict]) -> None:
     print(f"{'size':<8} {'query':<12} {'c':>3} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'err':>5}"
           f" {'vs oxigraph':>12} {'vs virtuoso':>12}")
@@ -208,8 +212,8 @@ def report(rows: list[dict]) -> None:
         def ratio(peer: str) -> str:
             other = index.get((r["size"], r["query"], r["concurrency"], peer))
             return f"{r['rps'] / other['rps']:.2f}x" if other and other["rps"] else "-"
-        print(f"{r['size']:<8} {r['query']:<12} {r['concurrency']:>3} {r['server']:<16} {r['p50']:>8.2f} "
-              f"{r['p99']:>8.2f} {r['rps']:>9.0f} {r['errors']:>5} {ratio('oxigraph'):>12} {ratio('virtuoso'):>12}"
+        print(f"{r['size']:<8} {r['query']:<12} {r['concurrency']:>3} {r['server']:<16} {_ms(r['p50']):>8} "
+              f"{_ms(r['p99']):>8} {r['rps']:>9.0f} {r['errors']:>5} {ratio('oxigraph'):>12} {ratio('virtuoso'):>12}"
               f"{'  capped' if r['capped'] else ''}")
     print()
     for key in sorted({(r["size"], r["triples"], r["server"], r["start_s"], r["rss_mb"]) for r in rows}):
@@ -232,7 +236,7 @@ def main() -> None:
     rows = run(args)
     report(rows)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        args.json.write_text(json.dumps(rows, indent=2, allow_nan=False))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bench import synthetic
 from conftest import ROOT
 from kg import canned
@@ -26,7 +28,7 @@ def test_a_small_growth_run_writes_every_figure_and_plot(build_dir, tmp_path):
                           "--servers", "ours,oxigraph", "--out", str(out)],
                          capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
-    results = json.loads((out / "growth.json").read_text())
+    results = json.loads((out / "growth.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
     assert {"cpu", "cores", "memory_mb", "when"} <= set(results["machine"])
     shipped, grown = results["sizes"]
     assert grown["triples"] >= 20_000 > shipped["triples"] > 5_000
