@@ -19,6 +19,7 @@ before is known to be slow: it never gets the express worker, so a storm of one 
 and again is refused after QUEUE_WAIT and leaves the express worker to the rest.
 """
 
+import collections
 import io
 import multiprocessing
 import queue
@@ -206,11 +207,50 @@ def _serve(conn, store_path: str, memory_bytes: int, snapshot: bytes | None = No
     thread.join()
 
 
+class _Lane:
+    """Idle workers, handed out first come, first served. A queue.Queue lets a thread that asks just as
+    a worker comes back take it before the threads already waiting (they are woken, find the queue
+    empty, and wait again), so under load a few waited out their whole QUEUE_WAIT: two-hop queries at
+    concurrency 16 had a p99 of 250 ms against a p50 of 4 ms. Here a returned worker goes straight to
+    the longest waiter."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle: collections.deque = collections.deque()
+        self._waiting: collections.deque = collections.deque()  # [event, worker or None], oldest first
+
+    def put(self, worker) -> None:
+        with self._lock:
+            if self._waiting:
+                waiter = self._waiting.popleft()
+                waiter[1] = worker
+                waiter[0].set()
+            else:
+                self._idle.append(worker)
+
+    def get(self, timeout: float):
+        """An idle worker within `timeout` seconds, else queue.Empty."""
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            waiter = [threading.Event(), None]
+            self._waiting.append(waiter)
+        if not waiter[0].wait(timeout):
+            with self._lock:
+                if not waiter[0].is_set():  # not handed one while the wait ran out
+                    self._waiting.remove(waiter)
+                    raise queue.Empty
+        return waiter[1]
+
+    def get_nowait(self):
+        return self.get(0)
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.Process
     conn: object
-    lane: queue.Queue
+    lane: _Lane
 
 
 def _stopped(process: multiprocessing.Process) -> str:
@@ -246,15 +286,13 @@ class QueryPool:
         self._proved = lru_cache(maxsize=PROOFS)(lambda found: bounded.cheap(self._fast_store, found, fast_work))
         self._slow = LRUCache(maxsize=SLOW_SHAPES)  # shapes that ran past EXPRESS_LIMIT, most recent kept
         self._slow_lock = threading.Lock()
-        self._general: queue.Queue[_Worker] = queue.Queue()
-        self._express: queue.Queue[_Worker] = queue.Queue()
-        self._spares: queue.Queue[_Worker] = queue.Queue()
+        self._general, self._express, self._spares = _Lane(), _Lane(), _Lane()
         self.size = size
         for lane, count in ((self._general, size), (self._express, 1), (self._spares, 1)):
             for _ in range(count):
                 lane.put(self._spawn(lane))
 
-    def _spawn(self, lane: queue.Queue) -> _Worker:
+    def _spawn(self, lane: _Lane) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(child, self._store_path, self._memory_bytes,
                                                              self._snapshot), daemon=True)
