@@ -339,16 +339,13 @@ class QueryPool:
             raise PoolBusy
         return worker, min(timeout, EXPRESS_LIMIT)
 
-    def cheap(self, query: str) -> bool:
-        """Whether kg.bounded proves `query` (over the default dataset, nothing left to bind) cheap
-        enough to be evaluated here."""
-        if not self._fast_work or self._fast_store is None:
-            return False
-        found = bounded.shape(query)
-        return found is not None and self._proved(found)
-
     def _cheap(self, job: Job) -> bool:
-        return not (job.default_graphs or job.named_graphs) and self.cheap(with_values(job.query, dict(job.substitutions)))
+        """Whether kg.bounded proves `job` (over the default dataset, its substitutions made) cheap
+        enough to be evaluated here."""
+        if not self._fast_work or self._fast_store is None or job.default_graphs or job.named_graphs:
+            return False
+        found = bounded.shape(with_values(job.query, dict(job.substitutions)))
+        return found is not None and self._proved(found)
 
     def _known_slow(self, shape: str) -> bool:
         with self._slow_lock:

@@ -106,16 +106,16 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     if request.method == "GET" and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
     job = _job(query, analysis, fmt, settings, request.base_url, default_graphs, named_graphs)
-    body, cut = _said_cut(_evaluated(svc, job, settings), fmt, settings)
+    body, cut = _said_cut(_evaluated(svc, job), fmt, settings)
     return _cacheable(Response(body, content_type=fmt.content_type, headers=cut), etag)
 
 
-def _evaluated(svc, job: Job, settings):
+def _evaluated(svc, job: Job):
     """The outcome of `job`, or what the edge already had of it (see direct_answers): the query is not
     run again, and an error it raised is rendered here."""
     handed = request.environ.get(edge.HANDED)
     if handed is None:
-        return svc.answer(job, _timeout(settings))
+        return svc.answer(job, _timeout(svc.settings))
     if isinstance(handed, Exception):
         raise handed
     return handed

@@ -125,10 +125,10 @@ def plot(results: dict, out: Path) -> list[Path]:
         for name, server in series:
             points = [(s["triples"], r["p50"]) for s in sizes for r in s["runs"]  # no p50: no request finished
                       if (r["kind"], r["concurrency"], r["name"], r["server"]) == (kind, c, name, server) and r["p50"]]
+            line, marker = STYLES[servers.index(server) % len(STYLES)]
             if points:
                 ax.plot(*zip(*points), label=f"{name} · {server}", color=colours(names.index(name) % colours.N),
-                        linestyle=STYLES[servers.index(server) % len(STYLES)][0],
-                        marker=STYLES[servers.index(server) % len(STYLES)][1])
+                        linestyle=line, marker=marker)
         ax.set(xscale="log", yscale="log", xlabel="triples", ylabel="p50 (ms)", title=f"{kind}: p50 at concurrency {c}")
         ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1))
         save(fig, f"{kind}-p50-c{c}")
