@@ -141,16 +141,22 @@ def wrk(url: str, accept: str, connections: int, seconds: float, requests: int) 
                           "-d", f"{max(1, round(seconds))}s", "-H", f"Accept: {accept}",
                           "-s", str(ROOT / "bench" / "limit.lua"), url, "--", str(max(1, requests // threads))],
                          capture_output=True, text=True, check=True).stdout
+    return figures(out, threads * max(1, requests // threads))
+
+
+def figures(out: str, budget: int) -> dict:
+    """wrk's output as figures. A run in which no request finished has no latency (None): wrk prints
+    0.00us for it, and a zero would read as the fastest run of all."""
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    done = int(re.search(r"(\d+) requests in", out)[1])
 
     def latency(pct: str) -> float | None:
         found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)$", out, re.M)
-        return float(found[1]) * unit[found[2]] if found else None  # no request finished in time
+        return float(found[1]) * unit[found[2]] if found and done else None
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    done = int(re.search(r"(\d+) requests in", out)[1])
     return {"p50": latency("50"), "p99": latency("99"), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-            "errors": errors, "capped": done >= threads * max(1, requests // threads)}
+            "errors": errors, "capped": done >= budget}
 
 
 def endpoint(server: str, base: str) -> str:

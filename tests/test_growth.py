@@ -60,3 +60,28 @@ def test_a_run_of_one_size_keeps_the_sizes_measured_before(tmp_path):
     sizes = growth.merged(previous, fresh)["sizes"]
     assert [(s["size"], s["runs"]) for s in sizes] == [("1e5", ["new"]), ("1e6", ["old"]), ("1e7", ["new"])]
     assert growth.merged(tmp_path / "none.json", fresh)["sizes"] == sorted(fresh, key=lambda s: s["triples"])
+
+
+WRK_NOTHING_FINISHED = """Running 1s test @ http://127.0.0.1:8399/
+  1 threads and 2 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     0.00us    0.00us   0.00us    -nan%
+    Req/Sec     0.00      0.00     0.00      -nan%
+  Latency Distribution
+     50%    0.00us
+     75%    0.00us
+     90%    0.00us
+     99%    0.00us
+  0 requests in 1.00s, 0.00B read
+Requests/sec:      0.00
+Transfer/sec:       0.00B
+"""
+
+
+def test_a_run_in_which_no_request_finished_has_no_latency_not_a_zero():
+    from bench import sparql
+    nothing = sparql.figures(WRK_NOTHING_FINISHED, budget=100)
+    assert nothing["p50"] is None and nothing["p99"] is None and nothing["rps"] == 0
+    finished = sparql.figures(WRK_NOTHING_FINISHED.replace("50%    0.00us", "50%    1.50ms")
+                              .replace("0 requests in", "3 requests in"), budget=100)
+    assert finished["p50"] == 1.5 and not finished["capped"]
