@@ -319,8 +319,11 @@ def test_a_worker_coming_back_goes_to_the_longest_waiter_not_to_a_newcomer():
     import threading
     import time
     from api.executor import _Lane
-    lane, got = _Lane(), []
-    waiters = [threading.Thread(target=lambda: got.append(lane.get(timeout=10))) for _ in range(2)]
+    lane, got = _Lane(), [None, None]  # what each waiter got: in its own slot, as two woken threads may run in any order
+
+    def wait(slot: int) -> None:
+        got[slot] = lane.get(timeout=10)
+    waiters = [threading.Thread(target=wait, args=(slot,)) for slot in range(2)]
     for waiter in waiters:
         waiter.start()
         time.sleep(0.2)  # each is waiting before the next asks
@@ -330,7 +333,7 @@ def test_a_worker_coming_back_goes_to_the_longest_waiter_not_to_a_newcomer():
             lane.get_nowait()  # a newcomer: it must not take what the waiters are owed
     for waiter in waiters:
         waiter.join(10)
-    assert got == ["first", "second"], "each waiter got one, oldest first"
+    assert got == ["first", "second"], "each waiter got one, the oldest the first"
     lane.put("idle")
     assert lane.get_nowait() == "idle"
     with pytest.raises(queue.Empty):
