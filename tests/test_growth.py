@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bench import synthetic
+from bench import sparql, synthetic
 from conftest import ROOT
 from kg import canned
 
@@ -79,7 +79,6 @@ Transfer/sec:       0.00B
 
 
 def test_a_run_in_which_no_request_finished_has_no_latency_not_a_zero():
-    from bench import sparql
     nothing = sparql.figures(WRK_NOTHING_FINISHED, budget=100)
     assert nothing["p50"] is None and nothing["p99"] is None and nothing["rps"] == 0
     finished = sparql.figures(WRK_NOTHING_FINISHED.replace("50%    0.00us", "50%    1.50ms")
