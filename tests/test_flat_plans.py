@@ -1,7 +1,7 @@
 """Work that must not grow with a user's inventory. Every canned query (with its example and with no
-parameters) and every query of a concept's page reads as many rows from the shipped graph with an
-inventory loaded beside it as from the shipped graph alone, and answers the same: the inventory
-(bench/synthetic.py) never mentions the resources these queries are about.
+parameters) and every page query (a concept's page, and the site's indexes) reads as many rows from the
+shipped graph with an inventory loaded beside it as from the shipped graph alone, and answers the same:
+the inventory (bench/synthetic.py) never mentions the resources these queries are about.
 
 The count is Oxigraph's own: `oxigraph query --explain-file --stats` reports the rows each step of the
 plan produced; the test sums them. A plan that starts from every instance of a class reads more as the
