@@ -19,16 +19,11 @@ from bench.serving import percentiles, virtkg_server  # noqa: E402
 from kg import canned  # noqa: E402
 
 
-def params(query: canned.CannedQuery) -> list[tuple[str, str]]:
-    return [(k, str(v)) for k, values in query.example.items()
-            for v in (values if isinstance(values, list) else [values])]
-
-
 def measure(url: str, query: canned.CannedQuery, count: int, seconds: float) -> tuple[float, float, int]:
     session, samples, deadline = requests.Session(), [], time.monotonic() + seconds
     while len(samples) < count and time.monotonic() < deadline:
         start = time.perf_counter()
-        response = session.get(f"{url}/api/{query.name}", params=params(query), timeout=30)
+        response = session.get(f"{url}/api/{query.name}", params=query.example_args, timeout=30)
         samples.append(time.perf_counter() - start)
         if response.status_code != 200:
             raise SystemExit(f"{query.name}: HTTP {response.status_code}: {response.text[:200]}")

@@ -28,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import sparql  # noqa: E402
-from bench.canned import params as canned_params  # noqa: E402
 from bench.pages import MISSING, PAGES  # noqa: E402
 from bench.serving import rss_mb, settle  # noqa: E402
 from kg import canned, queryfile  # noqa: E402
@@ -50,7 +49,7 @@ def disk_mb(path: Path) -> float:
 
 def targets(url: str) -> list[tuple[str, str, str, str]]:
     """(kind, name, URL, Accept) of every canned query and page type on our server."""
-    found = [("canned", q.name, f"{url}/api/{q.name}?{urllib.parse.urlencode(canned_params(q))}", "application/json")
+    found = [("canned", q.name, f"{url}/api/{q.name}?{urllib.parse.urlencode(q.example_args, doseq=True)}", "application/json")
              for q in canned.load_all().values()]
     found += [("page", name, url + path, "text/html") for name, path in PAGES.items() if path not in MISSING]
     return found

@@ -18,7 +18,6 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.canned import params  # noqa: E402
 from bench.serving import free_port, oxigraph_server, percentiles, running, virtuoso  # noqa: E402
 from kg import canned  # noqa: E402
 
@@ -55,7 +54,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
     queries = canned.load_all()
-    targets = [(f"/api/{name}", params(q)) for name, q in sorted(queries.items())] + [(p, None) for p in PAGES]
+    targets = [(f"/api/{name}", q.example_args) for name, q in sorted(queries.items())] + [(p, None) for p in PAGES]
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         ox_url, _, _ = stack.enter_context(oxigraph_server(Path(tmp) / "oxigraph"))
         v_url, _, _, _ = stack.enter_context(virtuoso(Path(tmp)))

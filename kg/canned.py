@@ -69,6 +69,13 @@ class CannedQuery:
     def tags(self) -> list[str]:
         return [t.strip() for t in self.file.meta.get("tags", "").split(",") if t.strip()]
 
+    @property
+    def example_args(self) -> dict[str, list[str]]:
+        """The example as request arguments, each parameter's values as a list: what `bind` takes, and
+        what an HTTP client sends as repeated parameters."""
+        return {k: [str(v) for v in (values if isinstance(values, list) else [values])]
+                for k, values in self.example.items()}
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -197,8 +204,7 @@ def _term(param: Param, value: str, lookup: Lookup) -> ox.NamedNode | ox.Literal
 def _example_hint(query: CannedQuery) -> str:
     if not query.example:
         return ""
-    shown = "&".join(f"{k}={v}" for k, values in query.example.items()
-                     for v in (values if isinstance(values, list) else [values]))
+    shown = "&".join(f"{k}={v}" for k, values in query.example_args.items() for v in values)
     return f" (for example: {shown})"
 
 

@@ -73,9 +73,8 @@ GROWS = {"hypervisors-example": "Oxigraph starts from every instance of the give
 
 def _canned_cases():
     for name, query in sorted(canned.load_all().items()):
-        example = {k: v if isinstance(v, list) else [v] for k, v in query.example.items()}
         unbound = [] if any(p.required for p in query.params) else [("unbound", {})]
-        for label, args in [("example", example), *unbound]:
+        for label, args in [("example", query.example_args), *unbound]:
             case = f"{name}-{label}"
             marks = [pytest.mark.xfail(reason=GROWS[case], strict=True)] if case in GROWS else []
             yield pytest.param(name, args, id=case, marks=marks)

@@ -30,10 +30,6 @@ SPARQL = ["SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
           "DESCRIBE vkr:kvm"]
 
 
-def _params(query: canned.CannedQuery) -> list[tuple[str, str]]:
-    return [(k, str(v)) for k, values in query.example.items() for v in (values if isinstance(values, list) else [values])]
-
-
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def remote(request, build_dir, tmp_path_factory):
     with published(request.param, tmp_path_factory.mktemp(request.param), build_dir) as endpoint:
@@ -59,8 +55,8 @@ def _booleans_as_virtuoso_writes_them(rows: list[tuple[str, ...]]) -> list[tuple
 def test_every_canned_query_answers_the_same(remote, server, name):
     query = canned.load_all()[name]
     path = f"/api/{name}.csv"
-    theirs = comparable_csv(_sorted_lines(requests.get(remote.url + path, params=_params(query))))
-    ours = comparable_csv(_sorted_lines(requests.get(server.url + path, params=_params(query))))
+    theirs = comparable_csv(_sorted_lines(requests.get(remote.url + path, params=query.example_args)))
+    ours = comparable_csv(_sorted_lines(requests.get(server.url + path, params=query.example_args)))
     if remote.store == "virtuoso":
         ours = _booleans_as_virtuoso_writes_them(ours)
     assert theirs == ours
