@@ -16,12 +16,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from api.pages.read import QUERIES as PAGES
 from bench import sparql
 from kg import canned, queryfile
 from kg.sparql_syntax import with_values
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
-PAGES = Path(__file__).resolve().parents[1] / "api" / "pages" / "queries"
 KVM = "https://w3id.org/virtkg/resource/kvm"
 SECTION_GRAPH = "https://w3id.org/virtkg/graph/001/types-of-hypervisor"
 # A concept's page (api/pages/describe.py, views.py) and the site's indexes (api/pages/site.py). The links
