@@ -20,13 +20,12 @@ and again is refused after QUEUE_WAIT and leaves the express worker to the rest.
 """
 
 import collections
-import io
 import multiprocessing
 import queue
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -89,25 +88,26 @@ class _CapReached(Exception):
     pass
 
 
-@dataclass
-class _LineSink(io.RawIOBase):
-    """Collects engine output and stops the engine once it has written `cap` lines or `budget` bytes."""
+class _LineSink:
+    """Collects engine output and stops the engine once it has written `cap` lines or `budget` bytes.
+    A plain object with the methods the engine calls: an io class's machinery cost more than the writes
+    of a short answer (bench/sparql.py, label lookup)."""
 
-    cap: int
-    budget: int
-    data: bytearray = field(default_factory=bytearray)
-    lines: int = 0
+    __slots__ = ("cap", "budget", "data", "lines")
 
-    def writable(self) -> bool:
-        return True
+    def __init__(self, cap: int, budget: int):
+        self.cap, self.budget, self.data, self.lines = cap, budget, bytearray(), 0
 
     def write(self, chunk) -> int:
-        kept = bytes(chunk[:max(0, self.budget + 1 - len(self.data))])  # never hold more than the budget
+        kept = chunk[:max(0, self.budget + 1 - len(self.data))]  # never hold more than the budget
         self.data += kept
         self.lines += kept.count(b"\n")
         if self.lines > self.cap or len(self.data) > self.budget:
             raise _CapReached
         return len(kept)
+
+    def flush(self) -> None:
+        pass
 
 
 def _lines(write, header: bool, offset: int, job: Job) -> tuple[list[bytes], list[bytes], str | None]:

@@ -4,6 +4,7 @@
 
 import os
 import time
+from functools import lru_cache
 
 from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -32,8 +33,15 @@ def metrics_page():
 
 
 def record(endpoint: str, method: str, status: str, started: float) -> None:
-    REQUESTS.labels(endpoint, method, status).inc()
-    LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+    counted, timed = _series(endpoint, method, status)
+    counted.inc()
+    timed.observe(time.perf_counter() - started)
+
+
+@lru_cache(maxsize=4096)  # routes x the methods HTTP/1.1 parses x statuses: a bounded set
+def _series(endpoint: str, method: str, status: str):
+    """The request's counter and histogram, looked up once: `labels()` costs more than the count itself."""
+    return REQUESTS.labels(endpoint, method, status), LATENCY.labels(endpoint)
 
 
 def install(app, endpoint_key: str) -> None:
