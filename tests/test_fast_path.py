@@ -342,3 +342,29 @@ def test_any_query_text_sent_directly_is_answered_plainly_left_to_the_app_or_han
     except edge.HandOver:
         return
     assert answer is None or (answer.status == 200 and dict(answer.headers)["Content-Length"] == str(len(answer.body)))
+
+
+QUERY_STRING_PIECES = [b"%", b"+", b"=", b"\\", b"x", b"0", b"A", b"f", b"g", b"\xc3\xa9", b"\xa9", b"\xff", b" ", b";",
+                       b"query", b"format", b"%3D", b"%26", b"%2B", b"%5C", b"%C3%A9", b"%E9", b"%zz", b"%4"]
+_PIECES = st.lists(st.sampled_from(QUERY_STRING_PIECES), max_size=6).map(b"".join)
+QUERY_STRINGS = st.lists(st.tuples(_PIECES, st.sampled_from([b"=", b"=", b"=", b""]), _PIECES).map(b"".join),
+                         min_size=1, max_size=5).map(b"&".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(QUERY_STRINGS, st.binary(max_size=60)), st.integers(min_value=1, max_value=4))
+def test_the_direct_answers_read_a_query_string_exactly_as_parse_qs_does(raw, most):
+    """api.sparql.query_fields decodes plain query strings by the C codec, not parse_qs's loop: the
+    fields, or the error, must be parse_qs's own, for escapes, plus signs, separators, backslashes,
+    bytes past ASCII and malformed escapes alike."""
+    from urllib.parse import parse_qs
+    from api.sparql import query_fields
+
+    def read(reader):
+        try:
+            return reader()
+        except ValueError as e:  # UnicodeDecodeError included
+            return type(e)
+    expected = read(lambda: parse_qs(raw.decode("latin-1"), keep_blank_values=True, strict_parsing=True, errors="strict",
+                                     max_num_fields=most))
+    assert read(lambda: query_fields(raw, most)) == expected
