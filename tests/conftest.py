@@ -25,6 +25,21 @@ def virtkg(*args: str, check: bool = True, cwd: Path | None = None) -> subproces
     return result
 
 
+def canned_cases(known: dict[str, str] | None = None) -> list:
+    """Each canned query with its example, and with no parameter where none is required, as pytest
+    params (name, arguments) with ids `name-example` and `name-unbound`; a case `known` to fail (id ->
+    why) is a strict xfail, so it fails the day it is fixed."""
+    from kg import canned
+    cases = []
+    for name, query in sorted(canned.load_all().items()):
+        unbound = [] if any(p.required for p in query.params) else [("unbound", {})]
+        for label, args in [("example", query.example_args), *unbound]:
+            case = f"{name}-{label}"
+            marks = [pytest.mark.xfail(reason=known[case], strict=True)] if case in (known or {}) else []
+            cases.append(pytest.param(name, args, id=case, marks=marks))
+    return cases
+
+
 def comparable_csv(lines: list[bytes]) -> list[tuple[str, ...]]:
     """CSV result lines, sorted, with each list a GROUP_CONCAT made (IRIs joined by spaces, labels by
     commas) as a sorted list: SPARQL leaves the order inside GROUP_CONCAT to the engine."""

@@ -18,6 +18,7 @@ import pytest
 
 from api.pages.read import QUERIES as PAGES
 from bench import sparql
+from conftest import canned_cases
 from kg import canned, queryfile
 from kg.sparql_syntax import with_values
 
@@ -71,16 +72,7 @@ def _same_work(stores, text: str, tmp: Path) -> None:
 GROWS = {"hypervisors-example": "Oxigraph starts from every instance of the given type"}
 
 
-def _canned_cases():
-    for name, query in sorted(canned.load_all().items()):
-        unbound = [] if any(p.required for p in query.params) else [("unbound", {})]
-        for label, args in [("example", query.example_args), *unbound]:
-            case = f"{name}-{label}"
-            marks = [pytest.mark.xfail(reason=GROWS[case], strict=True)] if case in GROWS else []
-            yield pytest.param(name, args, id=case, marks=marks)
-
-
-@pytest.mark.parametrize("name, args", _canned_cases())
+@pytest.mark.parametrize("name, args", canned_cases(GROWS))
 def test_a_canned_query_reads_the_same_rows_whatever_the_inventory(stores, store, tmp_path, name, args):
     bound = canned.bind(canned.load_all()[name], args, canned.Lookup(store.query))
     _same_work(stores, with_values(bound.text, bound.substitutions), tmp_path)

@@ -1,7 +1,8 @@
 """`virtkg serve --store URL`: the build published into a real triple store (Oxigraph's server from
-PyPI, Virtuoso from Debian, started here on 127.0.0.1) and served from it. Every canned query, a sample
-of pages and the SPARQL protocol give the same answers as the embedded store; a store that goes down is
-a 502 with a message, and the service recovers when it is back."""
+PyPI, Virtuoso from Debian, started here on 127.0.0.1) and served from it. Every canned query (with its
+example, and with no parameter where none is required), a sample of pages and the SPARQL protocol give
+the same answers as the embedded store, but for one known wrong answer of Virtuoso's (VIRTUOSO_WRONG); a
+store that goes down is a 502 with a message, and the service recovers when it is back."""
 
 import contextlib
 import socket
@@ -13,8 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import Server, comparable_csv, free_port, published, virtkg
-from kg import canned
+from conftest import Server, canned_cases, comparable_csv, free_port, published, virtkg
 
 # The embedded `server` fixture's row cap; a longer time limit, as a store compiles each new query text
 # first (Virtuoso takes about 1.5 s for compare's, cold, on a busy test machine).
@@ -51,12 +51,19 @@ def _booleans_as_virtuoso_writes_them(rows: list[tuple[str, ...]]) -> list[tuple
     return sorted(tuple(spelling.get(cell, cell) for cell in row) for row in rows)
 
 
-@pytest.mark.parametrize("name", sorted(canned.load_all()))
-def test_every_canned_query_answers_the_same(remote, server, name):
-    query = canned.load_all()[name]
+# Wrong answers of Virtuoso's (7.2.5, Debian's) that no form of the query we found avoids on Virtuoso while
+# staying right on Oxigraph (by test id): with ?type unbound, `GRAPH ?typing { ?product a ?type }` joined
+# with `?type rdfs:subClassOf* vkg:Hypervisor` gives no row at all (the embedded store: 7).
+VIRTUOSO_WRONG = {"virtuoso-hypervisors-unbound": "Virtuoso answers no row where there are 7"}
+
+
+@pytest.mark.parametrize("name, args", canned_cases())
+def test_every_canned_query_answers_the_same(remote, server, request, name, args):
+    if request.node.callspec.id in VIRTUOSO_WRONG:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_WRONG[request.node.callspec.id], strict=True))
     path = f"/api/{name}.csv"
-    theirs = comparable_csv(_sorted_lines(requests.get(remote.url + path, params=query.example_args)))
-    ours = comparable_csv(_sorted_lines(requests.get(server.url + path, params=query.example_args)))
+    theirs = comparable_csv(_sorted_lines(requests.get(remote.url + path, params=args)))
+    ours = comparable_csv(_sorted_lines(requests.get(server.url + path, params=args)))
     if remote.store == "virtuoso":
         ours = _booleans_as_virtuoso_writes_them(ours)
     assert theirs == ours
