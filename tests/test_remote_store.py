@@ -51,16 +51,30 @@ def _booleans_as_virtuoso_writes_them(rows: list[tuple[str, ...]]) -> list[tuple
     return sorted(tuple(spelling.get(cell, cell) for cell in row) for row in rows)
 
 
-# Wrong answers of Virtuoso's (7.2.5, Debian's) that no form of the query we found avoids on Virtuoso while
-# staying right on Oxigraph (by test id): with ?type unbound, `GRAPH ?typing { ?product a ?type }` joined
-# with `?type rdfs:subClassOf* vkg:Hypervisor` gives no row at all (the embedded store: 7).
+# Wrong answers of Virtuoso's (7.2.5, Debian's), by test id. Always: with ?type unbound, `GRAPH ?typing
+# { ?product a ?type }` joined with `?type rdfs:subClassOf* vkg:Hypervisor` gives no row at all (the
+# embedded store: 7), and no form of the query we found avoids it while staying right on Oxigraph.
 VIRTUOSO_WRONG = {"virtuoso-hypervisors-unbound": "Virtuoso answers no row where there are 7"}
+# Sometimes: compare with no dimension, on some fresh instances and not others (7 of 68 here, the same data
+# published the same way; an instance that answers it wrongly does so every time). A few claims lose their
+# interval or their numbers; smaller queries over the same claims stay right on such an instance.
+SOMETIMES = "on some Virtuoso instances, some claims lose their interval or their numbers"
+VIRTUOSO_SOMETIMES_WRONG = {"virtuoso-compare-unbound": SOMETIMES, "virtuoso-/compare?a=vm&b=containers": SOMETIMES}
+
+
+def _known_wrong(request) -> None:
+    """Mark the running case with Virtuoso's known wrong answer, if it has one: strictly where it is always
+    wrong, so that the test fails the day it is right."""
+    case = request.node.callspec.id
+    if case in VIRTUOSO_WRONG:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_WRONG[case], strict=True))
+    elif case in VIRTUOSO_SOMETIMES_WRONG:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_SOMETIMES_WRONG[case], strict=False))
 
 
 @pytest.mark.parametrize("name, args", canned_cases())
 def test_every_canned_query_answers_the_same(remote, server, request, name, args):
-    if request.node.callspec.id in VIRTUOSO_WRONG:
-        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_WRONG[request.node.callspec.id], strict=True))
+    _known_wrong(request)
     path = f"/api/{name}.csv"
     theirs = comparable_csv(_sorted_lines(requests.get(remote.url + path, params=args)))
     ours = comparable_csv(_sorted_lines(requests.get(server.url + path, params=args)))
@@ -70,7 +84,8 @@ def test_every_canned_query_answers_the_same(remote, server, request, name, args
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_are_the_same(remote, server, path):
+def test_pages_are_the_same(remote, server, request, path):
+    _known_wrong(request)
     ours, theirs = (requests.get(s.url + path, headers=HTML) for s in (server, remote))
     assert theirs.status_code == ours.status_code == 200
     assert theirs.text == ours.text
