@@ -66,9 +66,9 @@ def _same_work(stores, text: str, tmp: Path) -> None:
 
 
 # Bound, ?type makes Oxigraph start from every instance of the type in every graph (it plans by the bound
-# terms of a pattern, not by its graph): 0.9 ms on the shipped graph, 937 ms beside 10^7 triples. The
-# forms that start from the sources' typing graphs instead are answered wrongly by Virtuoso, which
-# `virtkg serve --store` must serve as well (tests/test_remote_store.py).
+# terms of a pattern, not by its graph): 0.9 ms on the shipped graph, 139 ms beside 10^7 triples
+# (bench/results/growth.json). The forms that start from the sources' typing graphs instead are answered
+# wrongly by Virtuoso, which `virtkg serve --store` must serve as well (tests/test_remote_store.py).
 GROWS = {"hypervisors-example": "Oxigraph starts from every instance of the given type"}
 
 

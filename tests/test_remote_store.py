@@ -1,8 +1,9 @@
 """`virtkg serve --store URL`: the build published into a real triple store (Oxigraph's server from
 PyPI, Virtuoso from Debian, started here on 127.0.0.1) and served from it. Every canned query (with its
 example, and with no parameter where none is required), a sample of pages and the SPARQL protocol give
-the same answers as the embedded store, but for one known wrong answer of Virtuoso's (VIRTUOSO_WRONG); a
-store that goes down is a 502 with a message, and the service recovers when it is back."""
+the same answers as the embedded store, but for Virtuoso's known wrong answers (VIRTUOSO_WRONG, always;
+VIRTUOSO_SOMETIMES_WRONG, on some instances); a store that goes down is a 502 with a message, and the
+service recovers when it is back."""
 
 import contextlib
 import socket
