@@ -7,8 +7,10 @@ IRIs, no FROM, no FILTER, no OPTIONAL, UNION, sub-query, property path, blank no
 BY; and every pattern's subject an IRI, or a variable the VALUES block binds to IRIs. Anything else, or
 anything this reading does not recognise, is not bounded. From the store, an upper bound of the work:
 each pattern matches at most the statements its subject (and predicate, when constant) has, counted
-from the index, and a join of patterns yields at most the product of those counts. A query is cheap
-when that product is at most `most`; the count itself stops at `most`, so deciding is cheap too."""
+from the index, and a join of patterns yields at most the product of those counts (times the VALUES
+block's rows, when no pattern's subject is its variable); a description adds the statements of each
+resource described. That sum bounds both what the query reads and the rows (or triples) it answers. A
+query is cheap when it is at most `most`; the count itself stops at `most`, so deciding is cheap too."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +38,7 @@ class Pattern:
 class Shape:
     patterns: tuple[Pattern, ...]
     described: tuple[str, ...]  # a DESCRIBE's resources
+    unjoined: int = 1           # the VALUES block's rows when no pattern's subject is its variable: each is a solution
 
 
 class _NotBounded(Exception):
@@ -71,9 +74,9 @@ def _prefixes(prologue) -> dict[str, str]:
     return declared
 
 
-def _group(group, prefixes) -> tuple[list[Pattern], dict[str, tuple[str, ...]]]:
-    """The patterns of a WHERE group that holds only a VALUES block and triple patterns, and the IRIs
-    the VALUES block binds its variable to."""
+def _group(group, prefixes) -> tuple[list[Pattern], dict[str, tuple[str, ...]], bool]:
+    """The patterns of a WHERE group that holds only a VALUES block and triple patterns, the IRIs the
+    VALUES block binds its variable to, and whether a pattern's subject is that variable."""
     values: dict[str, tuple[str, ...]] = {}
     triples = []
     for part in _only(group, {"inline_data", "triples_block"}):
@@ -84,13 +87,14 @@ def _group(group, prefixes) -> tuple[list[Pattern], dict[str, tuple[str, ...]]]:
             values[block[0].text.decode("utf-8")[1:]] = tuple(_iri(b, prefixes) for b in block[1:])
         else:
             triples += _only(part, {"triples_same_subject"})
-    patterns = []
+    patterns, joined = [], False
     for triple in triples:
         subject, properties = _only(triple, CONSTANTS | {"var", "property_list"})
         if subject.type == "var":
             subjects = values.get(subject.text.decode("utf-8")[1:])
             if subjects is None:
                 raise _NotBounded
+            joined = True
         else:
             subjects = (_iri(subject, prefixes),)
         if properties.type != "property_list":
@@ -104,7 +108,7 @@ def _group(group, prefixes) -> tuple[list[Pattern], dict[str, tuple[str, ...]]]:
                 (term,) = _only(verb, CONSTANTS | {"a"})
                 predicate = RDF_TYPE if term.type == "a" else _iri(term, prefixes)
             patterns.append(Pattern(subjects, predicate))
-    return patterns, values
+    return patterns, values, joined
 
 
 @lru_cache(maxsize=1024)
@@ -121,7 +125,7 @@ def shape(text: str) -> Shape | None:
         pieces = _only(query, {"select_clause", "where_clause", "solution_modifier", "DESCRIBE", "ASK", "var",
                                "*"} | CONSTANTS)
         where = [p for p in pieces if p.type == "where_clause"]
-        patterns, values = _group(_only(where[0], {"WHERE", "group_graph_pattern"})[-1], prefixes) if where else ([], {})
+        patterns, values, joined = _group(_only(where[0], {"WHERE", "group_graph_pattern"})[-1], prefixes) if where else ([], {}, False)
         for piece in pieces:
             if piece.type == "select_clause":
                 _only(piece, {"SELECT", "DISTINCT", "REDUCED", "var", "*"})
@@ -134,34 +138,35 @@ def shape(text: str) -> Shape | None:
                 if piece.type in CONSTANTS:
                     described.append(_iri(piece, prefixes))
                 elif piece.type == "var":  # bound by the WHERE clause's VALUES block, or not bounded
-                    bound = values.get(piece.text.decode("utf-8")[1:])
-                    if bound is None:
+                    iris = values.get(piece.text.decode("utf-8")[1:])
+                    if iris is None:
                         raise _NotBounded
-                    described += bound
+                    described += iris
                 elif piece.type == "*":
                     raise _NotBounded
-        return Shape(tuple(patterns), tuple(described))
+        unjoined = 1 if joined else max((len(iris) for iris in values.values()), default=1)
+        return Shape(tuple(patterns), tuple(described), unjoined)
     except (_NotBounded, ValueError):
         return None
 
 
-def cheap(store: ox.Store, found: Shape, most: int) -> bool:
-    """Whether the product of the patterns' statement counts (and the described resources' own) is at
-    most `most`. A described resource with a blank node among its values is not cheap: its
+def bound(store: ox.Store, found: Shape, most: int) -> int | None:
+    """An upper bound of both the statements the query reads and the rows (or triples) it answers, or
+    None when it is past `most`. A described resource with a blank node among its values has none: its
     description would follow that node (a concise bounded description) to an extent not counted here."""
-    work = 1
+    work = max(found.unjoined, 1)
     for pattern in found.patterns:
         predicate = ox.NamedNode(pattern.predicate) if pattern.predicate else None
         matches = sum(_count(store, ox.NamedNode(s), predicate, most) for s in pattern.subjects)
         work *= max(matches, 1)
         if work > most:
-            return False
+            return None
     for resource in found.described:
         statements = list(islice(store.quads_for_pattern(ox.NamedNode(resource), None, None, ox.DefaultGraph()), most + 1))
-        work *= max(len(statements), 1)
+        work += len(statements)
         if work > most or any(isinstance(q.object, ox.BlankNode) for q in statements):
-            return False
-    return True
+            return None
+    return work
 
 
 def _count(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode | None, most: int) -> int:

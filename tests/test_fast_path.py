@@ -12,6 +12,7 @@ import requests
 from hypothesis import given, settings, strategies as st
 
 from kg import bounded, queryfile
+from kg.namespaces import PREFIXES
 from tests.conftest import Server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,9 +80,36 @@ def test_the_count_stops_at_the_bound(store):
     """Cheap means at most `most` statements read; the count that decides it never reads more."""
     kvm = bounded.shape(f"SELECT * WHERE {{ {KVM} ?p ?o }}")
     statements = sum(1 for _ in store.store.quads_for_pattern(ox.NamedNode(KVM[1:-1]), None, None, ox.DefaultGraph()))
-    assert bounded.cheap(store.store, kvm, statements) and not bounded.cheap(store.store, kvm, statements - 1)
+    assert bounded.bound(store.store, kvm, statements) == statements and bounded.bound(store.store, kvm, statements - 1) is None
     product = bounded.shape(f"SELECT * WHERE {{ {KVM} ?p ?o . {KVM} ?q ?r }}")
-    assert not bounded.cheap(store.store, product, statements * statements - 1), "a join counts as the product"
+    assert bounded.bound(store.store, product, statements * statements - 1) is None, "a join counts as the product"
+
+
+ANSWERS = BOUNDED + [
+    "SELECT ?x WHERE { VALUES ?x { vkr:kvm vkr:xen vkr:kvm } }",  # no pattern: a row per IRI, though none is read
+    "SELECT * WHERE { VALUES ?x { vkg:Hypervisor vkg:Hypervisor vkg:Software } vkr:kvm a ?x }",  # only an object
+    "SELECT * WHERE { VALUES ?x { vkr:kvm vkr:kvm } ?x a ?type }",  # a subject given twice: its rows twice
+    "DESCRIBE vkr:kvm vkr:xen vkr:qemu",  # the sum of three descriptions, not their product
+]
+
+
+@pytest.mark.parametrize("query", ANSWERS)
+def test_the_bound_holds_the_answers_rows_too(store, query):
+    """The fast path writes a proved query's answer in one pass, relying on the bound to say it cannot
+    reach the row cap (api.executor.evaluate), so the bound must hold the rows (or triples) as well."""
+    at_most = bounded.bound(store.store, bounded.shape(query), 10 ** 6)
+    results = store.store.query(query, prefixes=PREFIXES)
+    assert 0 < (1 if isinstance(results, ox.QueryBoolean) else len(list(results))) <= at_most
+
+
+@pytest.mark.parametrize("offset", [0, 2])
+def test_a_proved_page_is_the_same_page_written_at_once_or_in_lines(store, offset):
+    """api.executor.evaluate with a proof's bound and without: the same rows from the same offset."""
+    from api.executor import Job, evaluate
+    query = f"SELECT * WHERE {{ {KVM} ?p ?o }}"
+    job = Job(query, "json", 1000, 1 << 20, offset=offset)
+    at_most = bounded.bound(store.store, bounded.shape(query), 1000)
+    assert evaluate(store.store, job, at_most).body == evaluate(store.store, job).body
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +170,29 @@ def test_the_fast_path_and_the_direct_answers_are_byte_for_byte_the_apps_and_a_q
         taken += bounded.shape(query) is not None
     assert taken and _fast_answers(fast.url) - before >= taken, "the bounded queries did take the fast path"
     assert _fast_answers(slow.url) == 0
+
+
+@pytest.fixture(scope="module", params=[{"VIRTKG_MAX_RESPONSE_BYTES": "900"}, {"VIRTKG_ROW_LIMIT": "3"}],
+                ids=["byte budget", "row cap"])
+def limited(build_dir, request):
+    """As `servers`, with a small limit."""
+    fast, slow = Server(build_dir, env=request.param), Server(build_dir, env={**request.param, "VIRTKG_FAST_WORK": "0"})
+    yield fast, slow
+    fast.stop()
+    slow.stop()
+
+
+@pytest.mark.parametrize("accept, query", [("application/sparql-results+json", f"SELECT * WHERE {{ {KVM} ?p ?o }}"),
+                                           ("text/turtle", f"DESCRIBE {KVM}")])
+def test_a_fast_answer_past_a_limit_is_cut_at_a_whole_row_as_a_query_processs(limited, accept, query):
+    """The fast path writes a proved answer in its format at once only when its bound is within the row
+    cap, and goes back to lines when it is over the byte budget: a cut answer is a query process's."""
+    fast, slow = limited
+    before = _fast_answers(fast.url)
+    answers = [requests.get(s.url + "/sparql", params={"query": query}, headers={"Accept": accept}) for s in (fast, slow)]
+    assert _fast_answers(fast.url) == before + 1
+    assert answers[0].headers["X-Virtkg-Truncated"] == "true" and 0 < len(answers[0].content) <= 900
+    assert _comparable(answers[0]) == _comparable(answers[1])
 
 
 def test_a_relative_iri_resolves_against_the_endpoint_in_a_direct_answer_as_in_the_apps(servers):
