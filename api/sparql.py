@@ -19,6 +19,7 @@ blueprint = Blueprint("sparql", __name__)
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+READS = ("GET", "HEAD")  # HEAD is GET without the content (RFC 9110, 9.3.2)
 
 
 def service():
@@ -36,7 +37,7 @@ def _request_parts() -> tuple[str, list[str], list[str]]:
     args = request.args
     if "update" in args:
         raise ApiError(READ_ONLY, 403)
-    if request.method == "GET":
+    if request.method in READS:
         query = _single(args.getlist("query"), "query")
         return query, args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
     content_type = request.mimetype
@@ -103,7 +104,7 @@ def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]
     analysis = analyse(query, settings.max_query_depth)
     fmt = _choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS)
     etag = f"{svc.build_id}-{fmt.name}"
-    if request.method == "GET" and etag in request.if_none_match:
+    if request.method in READS and etag in request.if_none_match:
         return _cacheable(Response(status=304), etag)
     job = _job(query, analysis, fmt, settings, request.base_url, default_graphs, named_graphs)
     body, cut = _said_cut(_evaluated(svc, job), fmt, settings)
@@ -231,7 +232,7 @@ def _service_description(fmt) -> Response:
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql():
     query, default_graphs, named_graphs = _request_parts()
-    browser = request.method == "GET" and "format" not in request.args and wants_html()
+    browser = request.method in READS and "format" not in request.args and wants_html()
     if query is not None and not browser:
         if not query.strip():
             raise ApiError("the query is empty")

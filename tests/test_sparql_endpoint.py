@@ -239,6 +239,21 @@ def test_conditional_get_is_304_on_a_matching_etag(server):
     assert other.status_code == 200, "another representation has another ETag"
 
 
+@pytest.mark.parametrize("params, accept", [
+    ({"query": TYPE1}, "application/sparql-results+json"),  # found: HEAD of a query was 415, as if it were a POST
+    ({"query": TYPE1, "format": "csv"}, "*/*"),
+    ({"query": f"DESCRIBE <{KVM}>"}, "text/turtle"),
+    ({"query": "SELECT * WHERE { ?s ?p"}, "application/json"),  # an error, as GET gives it
+    ({}, "text/turtle"),  # the service description
+    ({}, "text/html"),  # the editor
+])
+def test_head_is_get_without_the_body(server, params, accept):
+    """RFC 9110, 9.3.2: the same status and header fields as GET, and no content."""
+    got, head = (sparql(server, method=method, params=params, headers={"Accept": accept}) for method in ("GET", "HEAD"))
+    same = lambda response: (response.status_code, {k: v for k, v in response.headers.items() if k.lower() not in ("date", "x-virtkg-cache")})
+    assert same(head) == same(got) and head.content == b""
+
+
 def test_repeated_requests_are_replayed_exactly_by_the_edge(server):
     query = f"{TYPE1} # edge {time.monotonic()}"
     first = sparql(server, params={"query": query}, headers={"Accept": "text/csv"})
