@@ -23,16 +23,21 @@ LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 EXAMPLES = ("resource/kvm", "resource/containers", "ontology/Type1Hypervisor")
 
 
+DUMPS = ("virtkg.trig", "virtkg.nq")  # the whole dataset, as the build wrote it
+
+
 def _files() -> dict[str, tuple]:
-    """Download name -> (path, media type, what it holds)."""
+    """Download name -> (path, media type, what it holds), for the files this build has (`virtkg build`
+    writes the dumps; a build folder made otherwise may lack them)."""
     dumps = read.service().store.path / "dumps"
-    return {
+    files = {
         "virtkg.trig": (dumps / "virtkg.trig", "application/trig",
                         "The whole dataset: every statement in the named graph of the section it comes from"),
         "virtkg.nq": (dumps / "virtkg.nq", "application/n-quads", "The whole dataset, as N-Quads"),
         "mappings.sssom.tsv": (mappings.mapping_file(), "text/tab-separated-values",
                                "The mappings to Wikidata, DBpedia, schema.org and gist (SSSOM)"),
     }
+    return {name: entry for name, entry in files.items() if entry[0].is_file()}
 
 
 def _ontology_forms(base: str) -> list[tuple[formats.Format, str]]:
@@ -120,7 +125,9 @@ def void():
                     (distribution, _node(DCAT + "downloadURL"), distribution),
                     (distribution, _node(DCAT + "mediaType"), ox.Literal(entry["mediaType"])),
                     (distribution, _node(DCT + "license"), _node(LICENSE))]
-    triples.append((dataset, _node(VOID + "dataDump"), _node(listing["files"][0]["url"])))
+    dump = next((f["url"] for f in listing["files"] if f["name"] in DUMPS), None)
+    if dump:  # the first whole-dataset dump, when the build has one
+        triples.append((dataset, _node(VOID + "dataDump"), _node(dump)))
     body = ox.serialize([ox.Triple(*t) for t in triples], format=fmt.rdf,
                         prefixes={**PREFIXES, "void": VOID, "dcat": DCAT, "foaf": FOAF})
     return cacheable(Response(body, content_type=fmt.content_type), f"void-{fmt.name}")

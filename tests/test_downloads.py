@@ -1,10 +1,14 @@
 """Published like a vocabulary: the downloads are complete and stable, VoID and DCAT describe them,
 the ontology answers under its version IRI, and OWL tools load it by its IRI from our server."""
 
+import shutil
+
 import pyoxigraph as ox
 import requests
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+
+from conftest import Server
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -27,6 +31,24 @@ def test_every_download_is_listed_and_whole(server, store):
         assert r.status_code == 200 and r.headers["Content-Type"].startswith(entry["mediaType"])
     missing = requests.get(server.url + "/downloads/virtkg.zip", headers={"Accept": "application/json"})
     assert missing.status_code == 404 and "virtkg.trig" in missing.json()["error"]
+
+
+def test_a_build_without_its_dumps_lists_what_it_has(build_dir, tmp_path):
+    """Found with the bench's sized builds, which have no dumps: the listing and VoID were 500."""
+    copy = tmp_path / "build"
+    shutil.copytree(build_dir, copy, symlinks=True)
+    shutil.rmtree(copy / "current" / "dumps")
+    bare = Server(copy)
+    try:
+        listing = requests.get(bare.url + "/downloads.json").json()
+        assert [f["name"] for f in listing["files"]] == ["mappings.sssom.tsv"]
+        gone = requests.get(bare.url + "/downloads/virtkg.trig", headers={"Accept": "application/json"})
+        assert gone.status_code == 404 and "mappings.sssom.tsv" in gone.json()["error"]
+        void = Graph().parse(data=requests.get(bare.url + "/.well-known/void", headers={"Accept": "text/turtle"}).text,
+                             format="turtle")
+        assert not list(void.objects(None, VOID.dataDump)) and list(void.objects(None, DCAT.distribution))
+    finally:
+        bare.stop()
 
 
 def test_the_downloads_page_says_how_to_cite(server):
