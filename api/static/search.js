@@ -12,8 +12,9 @@
     asked = q;
     const response = await fetch(input.dataset.suggest + "?limit=8&q=" + encodeURIComponent(q),
                                  { headers: { Accept: "application/json" } });
-    if (!response.ok || input.value.trim() !== q) return;
+    if (!response.ok) return;
     const results = (await response.json()).results;
+    if (input.value.trim() !== q) return;  // the user typed on while this answer was on its way
     urls.clear();
     list.replaceChildren(...results.map((r) => {
       urls.set(r.label, r.url);
