@@ -71,6 +71,8 @@ class Job:
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
     base_iri: str | None = None  # what relative IRIs in the query resolve against
     shape: str = ""      # what makes two jobs the same query for admission (see the module's note)
+    prefixes: bool = True  # give the engine kg.namespaces.PREFIXES; a query that declares all it uses does
+                           # not need them, and the engine reads them for every query (3 us of a label lookup)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,9 @@ def _fit(head: list[bytes], rows: list[bytes], cut: str | None, render, budget: 
 
 
 def _results(store: ox.Store, job: Job):
-    options = {"base_iri": job.base_iri, "prefixes": PREFIXES}  # the default graph: the build's merge of all graphs
+    options = {"base_iri": job.base_iri}  # the default graph: the build's merge of all graphs
+    if job.prefixes:
+        options["prefixes"] = PREFIXES
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:

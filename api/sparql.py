@@ -1,6 +1,8 @@
 """/sparql: the SPARQL 1.1 Protocol for queries (read-only), the service description and the editor."""
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
@@ -94,7 +96,8 @@ def _cacheable(response: Response, etag: str) -> Response:
 
 def _job(query: str, analysis, fmt, settings, base_iri: str, default_graphs=(), named_graphs=()) -> Job:
     return Job(query, formats.job_name(fmt), settings.row_limit, settings.max_response_bytes,
-               tuple(default_graphs), tuple(named_graphs), base_iri=base_iri, shape=analysis.shape)
+               tuple(default_graphs), tuple(named_graphs), base_iri=base_iri, shape=analysis.shape,
+               prefixes=analysis.borrows)
 
 
 def _answer_query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
@@ -137,6 +140,8 @@ def _said_cut(outcome, fmt, settings) -> tuple[bytes, list[tuple[str, str]]]:
 
 # Longer queries are not answered on the event loop, whatever they are: even the proof's parse stays off it.
 AT_ONCE_BYTES = 2048
+PLANS = 1024                # query strings read once and remembered (see direct_answers)
+PLANNED_BYTES = 8192        # ... if they are this short, with the Accept header: 1024 x 8 KB at most
 DIRECT_PARAMS = {"query", "format"}
 CORS = ("Access-Control-Allow-Origin", "*")  # what flask_cors adds to every /sparql answer (api.create_app)
 
@@ -175,33 +180,48 @@ def direct_answers(svc, compress_min_size: int):
     not parse or is not acceptable), and the app answers it; once the query has run, what it gave is
     handed over to the app to finish (edge.HandOver: an answer it would compress, or an error to
     render), so no query runs twice."""
-    def direct(scope, headers: dict[str, str], here: bool):
-        if scope["method"] != "GET" or scope["path"] != "/sparql" or "if-none-match" in headers:
-            return None
+    settings = svc.settings
+
+    def plan(raw: bytes, accept: str) -> tuple[Job, int, formats.Format] | None:
+        """The job a query string and an Accept header ask for (with no base IRI yet), the query's
+        UTF-8 size and the answer's format; None for the app to answer."""
         try:
-            params = query_fields(scope["query_string"], len(DIRECT_PARAMS))
+            params = query_fields(raw, len(DIRECT_PARAMS))
         except (ValueError, UnicodeDecodeError):
             return None
         if not params.keys() <= DIRECT_PARAMS or any(len(v) != 1 or not v[0] for v in params.values()):
             return None
         query, requested = params.get("query", [""])[0], params.get("format", [None])[0]
-        accept = headers.get("accept", "")
-        longest = min(svc.settings.max_query_bytes, AT_ONCE_BYTES) if here else svc.settings.max_query_bytes
-        if not query or len(query.encode("utf-8")) > longest or (requested is None and wants_html(accept)):
+        size = len(query.encode("utf-8"))
+        if not query or size > settings.max_query_bytes or (requested is None and wants_html(accept)):
             return None
         try:
-            analysis = analyse(query, svc.settings.max_query_depth)
+            analysis = analyse(query, settings.max_query_depth)
             fmt = formats.choose(formats.TRIPLES if analysis.returns_triples else formats.SOLUTIONS, accept, requested)
         except Exception:  # noqa: BLE001 - a refused query, a format not offered: the app says what is wrong
             return None
+        return _job(query, analysis, fmt, settings, None), size, fmt
+
+    # The same few query strings come again and again, uncached or not: each is read once (a tenth of a
+    # label lookup's time in the server). Only short ones are remembered, so the memory stays bounded.
+    remembered = lru_cache(maxsize=PLANS)(plan)
+
+    def direct(scope, headers: dict[str, str], here: bool):
+        if scope["method"] != "GET" or scope["path"] != "/sparql" or "if-none-match" in headers:
+            return None
+        raw, accept = scope["query_string"], headers.get("accept", "")
+        planned = (remembered if len(raw) + len(accept) <= PLANNED_BYTES else plan)(raw, accept)
+        if planned is None or (here and planned[1] > AT_ONCE_BYTES):
+            return None
+        job, _, fmt = planned
         etag = f'"{svc.build_id}-{fmt.name}"'  # named before the query runs, as the app names it
         try:
             if here:  # no base IRI: kg.bounded proves only queries without relative IRIs cheap
-                outcome = svc.answer_here(_job(query, analysis, fmt, svc.settings, None))
+                outcome = svc.answer_here(job)
             else:
                 base = get_current_url(scope["scheme"], get_host(scope["scheme"], headers.get("host"), scope.get("server")),
                                        scope.get("root_path", ""), scope["path"])
-                outcome = svc.answer(_job(query, analysis, fmt, svc.settings, base), svc.settings.query_timeout)
+                outcome = svc.answer(replace(job, base_iri=base), settings.query_timeout)
         except Exception as failed:  # noqa: BLE001 - the app renders it, as if it had run the query itself
             raise edge.HandOver(failed) from None
         if outcome is None:

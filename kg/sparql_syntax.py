@@ -47,6 +47,7 @@ class Analysis:
     depth: int    # levels of the syntax tree
     shape: str    # a digest of the query's tokens without comments, spacing and variable names: the same
                   # query sent again with another comment, layout or variable names has the same shape
+    borrows: bool  # it uses a prefix it does not declare: the engine must be given the known ones
 
     @property
     def returns_triples(self) -> bool:
@@ -138,7 +139,8 @@ def _analyse(text: str, max_depth: int, known: Mapping[str, str]) -> Analysis:
     forms = [QUERY_FORMS[t] for t in top if t in QUERY_FORMS]
     if len(forms) != 1:
         raise QuerySyntaxError("the query does not parse: expected one SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return Analysis(forms[0], depth, shape.hexdigest())
+    borrows = any(node.text.decode("utf-8").rstrip(":") not in declared for node in used)
+    return Analysis(forms[0], depth, shape.hexdigest(), borrows)
 
 
 def with_values(text: str, bindings: Mapping[str, object]) -> str:

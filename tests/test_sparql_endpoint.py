@@ -328,6 +328,20 @@ def test_our_prefixes_are_predeclared(server):
     assert response.status_code == 200 and KVM in response.text
 
 
+DECLARES_ONE_BORROWS_ANOTHER = {  # the engine is given our prefixes only when a query uses one it does not declare
+    "datatype": 'PREFIX r: <https://w3id.org/virtkg/resource/> ASK { BIND ("1"^^xsd:integer AS ?n) FILTER (?n = 1) }',
+    "cast": 'PREFIX r: <https://w3id.org/virtkg/resource/> ASK { r:kvm ?p ?o FILTER (xsd:string(r:kvm) != "") }',
+    "path": "PREFIX r: <https://w3id.org/virtkg/resource/> ASK { r:kvm a/rdfs:subClassOf* vkg:Hypervisor }",
+    "sub-query": "PREFIX r: <https://w3id.org/virtkg/resource/> ASK { { SELECT ?t WHERE { r:kvm a ?t FILTER (?t = vkg:Type1Hypervisor) } } }",
+}
+
+
+@pytest.mark.parametrize("query", DECLARES_ONE_BORROWS_ANOTHER.values(), ids=DECLARES_ONE_BORROWS_ANOTHER)
+def test_a_query_that_declares_a_prefix_still_gets_ours_wherever_it_uses_them(server, query):
+    response = sparql(server, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.json()["boolean"] is True, response.text
+
+
 def test_an_undeclared_prefix_is_one_line_naming_it(server):
     response = sparql(server, params={"query": "SELECT * WHERE { ?s a foo:Hypervisor }"})
     error = response.json()["error"]
