@@ -171,9 +171,10 @@ def overlay(build: Path, paths: list[Path], out_dir: Path, progress: Progress = 
             folder.rmdir()  # only if nothing else was ever made current there
         raise
     staging.rename(target)
-    for name in (INFERENCES, "dumps"):
-        if (build / name).exists():
-            (target / name).symlink_to((build / name).resolve())
+    # The build's inferences hold for the overlay too; its dumps do not (they lack the files), so the
+    # overlay has none, and /downloads and VoID offer no "whole dataset" that is not.
+    if (build / INFERENCES).exists():
+        (target / INFERENCES).symlink_to((build / INFERENCES).resolve())
     (folder / CURRENT).unlink(missing_ok=True)
     (folder / CURRENT).symlink_to(target.name)
     _prune(out_dir, target)

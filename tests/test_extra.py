@@ -74,6 +74,9 @@ def test_a_server_with_the_inventory_answers_the_join(build_dir):
         subjects = int(re.search(r'void#distinctSubjects> "(\d+)"', void).group(1))
         alone = json.loads((current_build(build_dir) / "report.json").read_text())["counts"]["subjects"]
         assert subjects > alone, "the overlay's counts are its own, not the build's it was made from"
+        listing = requests.get(server.url + "/downloads.json").json()
+        assert [f["name"] for f in listing["files"]] == ["mappings.sssom.tsv"], "no 'whole dataset' without the inventory"
+        assert "void#dataDump" not in void
     finally:
         server.stop()
 
