@@ -141,7 +141,7 @@ def _said_cut(outcome, fmt, settings) -> tuple[bytes, list[tuple[str, str]]]:
 # Longer queries are not answered on the event loop, whatever they are: even the proof's parse stays off it.
 AT_ONCE_BYTES = 2048
 PLANS = 1024                # query strings read once and remembered (see direct_answers)
-PLANNED_BYTES = 8192        # ... if they are this short, with the Accept header: 1024 x 8 KB at most
+PLANNED_BYTES = 8192        # ... if they are this short, with the Accept header (each kept twice, as key and job: 16 MB at most)
 DIRECT_PARAMS = {"query", "format"}
 CORS = ("Access-Control-Allow-Origin", "*")  # what flask_cors adds to every /sparql answer (api.create_app)
 

@@ -322,6 +322,7 @@ ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     ("GET", "/sparql", [("query", NOT_BOUNDED["FILTER"])], JSON, False, "answer"),
     ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], JSON, True, None),
     ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 3000)], JSON, False, "answer"),
+    ("GET", "/sparql", [("query", BOUNDED[0] + "#" * 9000)], JSON, False, "answer"),  # too long to be remembered
     ("POST", "/sparql", [("query", BOUNDED[0])], JSON, False, None),
     ("GET", "/api/search", [("query", BOUNDED[0])], JSON, False, None),
     ("GET", "/sparql", [("query", BOUNDED[0]), ("query", BOUNDED[0])], JSON, False, None),
