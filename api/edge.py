@@ -5,6 +5,8 @@ It does what must not wait for a request thread:
   holds a coroutine, not a thread, and is dropped with 408 when the deadline passes;
 - answers repeated requests from a store of complete responses (the graph cannot change while a build
   is served), so cached answers are never queued behind slow queries;
+- gives the HTTP protocol (api.protocol) those answers, and the ones `direct` proves cheap, as soon as
+  a GET's head is parsed (answer_early), before any ASGI machinery is made for the request;
 - counts and times every request, and adds the security headers to every response.
 Everything else is handed, with its body complete, to a bounded pool of threads, where the Flask app
 answers it. `direct` answers some requests as the app would without it (plain SPARQL queries:
@@ -31,6 +33,7 @@ from api import metrics, security
 HANDED = "virtkg.handed"       # environ key: what `direct` got for this request and handed to the app to finish
 STORABLE = "virtkg.storable"   # environ key a view sets when its 200 answer may be stored
 ENDPOINT = "virtkg.endpoint"   # environ key the app sets to the matched route, the metrics label
+TRIED = "virtkg.tried"         # scope key: answer_early found no answer at once; what `direct` handed over
 HIT = ("X-Virtkg-Cache", "hit")
 MISS = ("X-Virtkg-Cache", "miss")
 SECURITY = [(k.encode("latin1"), v.encode("latin1")) for k, v in security.HEADERS]
@@ -132,15 +135,46 @@ class Edge:
             answer = Answer(status, page_headers + refused.headers + [("Connection", "close")], page)
             return await self._send(send, scope, answer, started)
         key = self._key(scope, headers, body) if self.storing else None
-        stored = self._lookup(key)
-        if stored is not None:
-            metrics.CACHE.labels("hit").inc()
-            return await self._send(send, scope, self._replay(stored, headers), started)
-        handed, answer = self._direct(scope, headers, key, here=True)
+        if TRIED in scope:  # answer_early found no answer at once: nothing to try again
+            handed, answer = scope[TRIED], None
+        else:
+            handed, answer = self._at_once(scope, headers, key)
         if answer is None:
             answer = await asyncio.get_running_loop().run_in_executor(self._threads, self._on_thread, scope, headers,
                                                                       body, key, handed)
         await self._send(send, scope, answer, started)
+
+    def answer_early(self, scope, write) -> bool:
+        """For the HTTP protocol (api.protocol), as soon as a GET's head is parsed: answer a request that
+        frames no body, when its answer needs no thread (stored, or proved cheap), and say True; the
+        protocol then makes no ASGI task, response cycle or messages for it (a label lookup on the 1e6
+        graph, in process: 85 us of the server's time, 70 this way). `write(status, headers, body)` puts
+        the answer on the wire. Otherwise say False, and leave in the scope what was tried, for __call__
+        to go on from: no query runs twice."""
+        started = time.perf_counter()
+        headers = _fields(scope["headers"])
+        try:
+            self._check_headers(scope)
+        except Refusal:
+            return False  # __call__ refuses it
+        if "content-length" in headers or "transfer-encoding" in headers:
+            return False  # __call__ reads its body
+        key = self._key(scope, headers, b"") if self.storing else None
+        scope[TRIED], answer = self._at_once(scope, headers, key)
+        if answer is None:
+            return False
+        write(*self._wire(scope, answer))
+        metrics.record(answer.endpoint, scope["method"], str(answer.status), started)
+        return True
+
+    def _at_once(self, scope, headers: dict, key) -> tuple[dict, Answer | None]:
+        """An answer that needs no thread: a stored one, or one `direct` proves cheap; else (what
+        `direct` handed over, None)."""
+        stored = self._lookup(key)
+        if stored is not None:
+            metrics.CACHE.labels("hit").inc()
+            return {}, self._replay(stored, headers)
+        return self._direct(scope, headers, key, here=True)
 
     def _on_thread(self, scope, headers: dict, body: bytes, key, handed: dict) -> Answer:
         if not handed:
@@ -260,9 +294,18 @@ class Edge:
             return Answer(304, [h for h in stored.headers if h[0].lower() in NOT_MODIFIED_HEADERS], b"", stored.endpoint)
         return stored
 
-    @staticmethod
-    async def _send(send, scope, answer: Answer, started: float) -> None:
-        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers] + SECURITY
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
+    @classmethod
+    async def _send(cls, send, scope, answer: Answer, started: float) -> None:
+        status, headers, body = cls._wire(scope, answer)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         metrics.record(answer.endpoint, scope["method"], str(answer.status), started)
+
+    @staticmethod
+    def _wire(scope, answer: Answer) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, header fields with the security headers, and body, as the server sends them. The body
+        is whole, so its length is said whenever it may have one (RFC 9110, 8.6): never chunked."""
+        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in answer.headers] + SECURITY
+        if answer.status not in (204, 304) and not any(k.lower() == b"content-length" for k, _ in headers):
+            headers.append((b"content-length", b"%d" % len(answer.body)))
+        return answer.status, headers, b"" if scope["method"] == "HEAD" else answer.body
