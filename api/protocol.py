@@ -42,13 +42,14 @@ NOT_IN_NAME, NOT_IN_VALUE = (bytes(b for b in range(256) if pattern.fullmatch(by
                              for pattern in (HEADER_RE, HEADER_VALUE_RE))
 
 
-LINES: dict[tuple[bytes, bytes], bytes] = {}  # header fields written before, as lines, each checked once
+LINES: dict[tuple, bytes] = {}  # header fields written before, as lines, each checked once
 MAX_LINES = 4096  # emptied when full: Date, Content-Length and ETag values keep changing
 
 
-def _line(field: tuple[bytes, bytes]) -> bytes | None:
-    """A header field as a line of the head, as uvicorn's cycle writes it; None if it would break the head."""
-    name, value = field
+def _line(field: tuple[bytes, bytes] | tuple[str, str]) -> bytes | None:
+    """A header field (uvicorn's in bytes, the edge's in str) as a line of the head, as uvicorn's cycle
+    writes it; None if it would break the head."""
+    name, value = (part.encode("latin1") if isinstance(part, str) else part for part in field)
     if len(name.translate(None, NOT_IN_NAME)) < len(name) or len(value.translate(None, NOT_IN_VALUE)) < len(value):
         return None
     if len(LINES) >= MAX_LINES:
@@ -104,7 +105,7 @@ class Protocol(HttpToolsProtocol):
         self.on_response_complete()  # as uvicorn's cycle ends: count it, arm the keep-alive timer
         return True
 
-    def _write(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def _write(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         """The answer as uvicorn's cycle writes it, with its check: a field that would break the head is
         a bug, logged, and the connection is closed with nothing sent. Most fields are the same in every
         answer: each is checked and written once (a label lookup: 1 us, not 3.5)."""
