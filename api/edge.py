@@ -23,6 +23,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from a2wsgi.wsgi import build_environ
 from cachetools import LRUCache
@@ -61,8 +62,7 @@ def _fields(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return fields
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):  # made for every request: a named tuple is made in a third of a frozen dataclass's time
     status: int
     headers: list[tuple[str, str]]
     body: bytes

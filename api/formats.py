@@ -2,7 +2,7 @@
 (q-values honoured, through werkzeug's Accept parsing)."""
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
@@ -22,7 +22,7 @@ class Format:
     suffix: str | None = None                       # for a page's machine form: /resource/kvm.ttl
     prefixes: dict = field(default_factory=lambda: PREFIXES, compare=False, hash=False)
 
-    @property
+    @cached_property  # asked for on every answer
     def content_type(self) -> str:
         textual = self.media_type.startswith("text/") or self.media_type.endswith(("json", "xml"))
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
